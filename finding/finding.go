@@ -1,0 +1,136 @@
+// Package finding defines what a rule reports: a Finding with its Severity,
+// exact Location and optional Fixes.
+package finding
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Severity ranks how much a finding matters. The zero value is Unknown.
+type Severity int
+
+// Severities, from least to most severe.
+const (
+	Unknown Severity = iota
+	Info
+	Low
+	Medium
+	High
+	Critical
+)
+
+var severityNames = [...]string{"UNKNOWN", "INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL"}
+
+// String returns the upper-case name used in reports and flags.
+func (s Severity) String() string {
+	if s < 0 || int(s) >= len(severityNames) {
+		return "UNKNOWN"
+	}
+	return severityNames[s]
+}
+
+// ParseSeverity reads a severity name, case-insensitively.
+func ParseSeverity(s string) (Severity, error) {
+	u := strings.ToUpper(strings.TrimSpace(s))
+	for i, n := range severityNames {
+		if i > 0 && n == u {
+			return Severity(i), nil
+		}
+	}
+	return Unknown, fmt.Errorf("unknown severity %q (want one of CRITICAL, HIGH, MEDIUM, LOW, INFO)", s)
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *Severity) UnmarshalText(b []byte) error {
+	v, err := ParseSeverity(string(b))
+	if err != nil {
+		return err
+	}
+	*s = v
+	return nil
+}
+
+// Severities returns every known severity, most severe first.
+func Severities() []Severity { return []Severity{Critical, High, Medium, Low, Info} }
+
+// Position is a point in a text file. Line and Column are 1-based; Column
+// counts Unicode code points. Offset is the 0-based byte offset.
+type Position struct {
+	Line   int `json:"line"`
+	Column int `json:"column"`
+	Offset int `json:"-"`
+}
+
+// Location says where a finding is. Path is slash-separated and relative to
+// the working directory when the scanned path was relative.
+type Location struct {
+	Path  string   `json:"path"`
+	Start Position `json:"start"`
+	End   Position `json:"end"`
+}
+
+// String formats the location as path:line:column.
+func (l Location) String() string {
+	if l.Start.Line == 0 {
+		return l.Path
+	}
+	return fmt.Sprintf("%s:%d:%d", l.Path, l.Start.Line, l.Start.Column)
+}
+
+// Edit replaces the bytes [Start, End) of a file with NewText. From and To
+// are the same range as positions, for editors and SARIF.
+type Edit struct {
+	Start   int      `json:"start_offset"`
+	End     int      `json:"end_offset"`
+	From    Position `json:"start"`
+	To      Position `json:"end"`
+	NewText string   `json:"new_text"`
+}
+
+// Fix is a mechanical remedy: a verb-phrase title and the edits that apply it.
+type Fix struct {
+	Title string `json:"title"`
+	Edits []Edit `json:"edits"`
+}
+
+// Finding is one weakness found by one rule at one place.
+type Finding struct {
+	RuleID      string   `json:"rule_id"`
+	Title       string   `json:"title"`
+	Severity    Severity `json:"severity"`
+	Message     string   `json:"message"`
+	Remediation string   `json:"remediation,omitempty"`
+	Location    Location `json:"location"`
+	Fixes       []Fix    `json:"fixes,omitempty"`
+	// Suppressed is set when a suppression matched; the finding then does
+	// not count towards the exit code.
+	Suppressed *Suppression `json:"suppressed,omitempty"`
+}
+
+// Suppression records why a finding was suppressed.
+type Suppression struct {
+	Kind   string `json:"kind"` // "inline" or "config"
+	Reason string `json:"reason,omitempty"`
+	Source string `json:"source,omitempty"` // e.g. "Dockerfile:3" or ".bulwark.yaml:12"
+}
+
+// Less orders findings by path, position, then rule ID.
+func Less(a, b *Finding) bool {
+	if a.Location.Path != b.Location.Path {
+		return a.Location.Path < b.Location.Path
+	}
+	if a.Location.Start.Line != b.Location.Start.Line {
+		return a.Location.Start.Line < b.Location.Start.Line
+	}
+	if a.Location.Start.Column != b.Location.Start.Column {
+		return a.Location.Start.Column < b.Location.Start.Column
+	}
+	if a.RuleID != b.RuleID {
+		return a.RuleID < b.RuleID
+	}
+	return a.Message < b.Message
+}

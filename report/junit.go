@@ -1,0 +1,108 @@
+package report
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+)
+
+type (
+	junitSuites struct {
+		XMLName  xml.Name     `xml:"testsuites"`
+		Name     string       `xml:"name,attr"`
+		Tests    int          `xml:"tests,attr"`
+		Failures int          `xml:"failures,attr"`
+		Errors   int          `xml:"errors,attr"`
+		Suites   []junitSuite `xml:"testsuite"`
+	}
+	junitSuite struct {
+		Name     string      `xml:"name,attr"`
+		Tests    int         `xml:"tests,attr"`
+		Failures int         `xml:"failures,attr"`
+		Errors   int         `xml:"errors,attr"`
+		Skipped  int         `xml:"skipped,attr"`
+		Cases    []junitCase `xml:"testcase"`
+	}
+	junitCase struct {
+		Name      string        `xml:"name,attr"`
+		Classname string        `xml:"classname,attr"`
+		Failure   *junitProblem `xml:"failure,omitempty"`
+		Error     *junitProblem `xml:"error,omitempty"`
+		Skipped   *junitSkipped `xml:"skipped,omitempty"`
+	}
+	junitProblem struct {
+		Message string `xml:"message,attr"`
+		Type    string `xml:"type,attr"`
+		Body    string `xml:",chardata"`
+	}
+	junitSkipped struct {
+		Message string `xml:"message,attr"`
+	}
+)
+
+// writeJUnit writes one test suite per file: a failing test case per
+// finding, a skipped one per suppressed finding, an error per file that
+// could not be analysed, and one passing case for a clean file.
+func writeJUnit(w io.Writer, r *Report) error {
+	suites := map[string]*junitSuite{}
+	var order []string
+	suite := func(p string) *junitSuite {
+		if s, ok := suites[p]; ok {
+			return s
+		}
+		s := &junitSuite{Name: p}
+		suites[p] = s
+		order = append(order, p)
+		return s
+	}
+	for _, p := range r.Paths {
+		suite(p)
+	}
+	for _, f := range r.Findings {
+		s := suite(f.Location.Path)
+		c := junitCase{
+			Name:      fmt.Sprintf("%s %s at line %d", f.RuleID, f.Title, f.Location.Start.Line),
+			Classname: f.Location.Path,
+		}
+		if f.Suppressed != nil {
+			c.Skipped = &junitSkipped{Message: "suppressed (" + f.Suppressed.Kind + "): " + f.Suppressed.Reason}
+			s.Skipped++
+		} else {
+			c.Failure = &junitProblem{
+				Message: f.Message,
+				Type:    f.Severity.String(),
+				Body:    fmt.Sprintf("%s\n%s: %s\nRemediation: %s", f.Location, f.RuleID, f.Message, f.Remediation),
+			}
+			s.Failures++
+		}
+		s.Cases = append(s.Cases, c)
+	}
+	for _, e := range r.Errors {
+		s := suite(e.Path)
+		s.Cases = append(s.Cases, junitCase{Name: "analyse " + e.Path, Classname: e.Path, Error: &junitProblem{Message: e.Err, Type: "ScanError", Body: e.Error()}})
+		s.Errors++
+	}
+	out := junitSuites{Name: r.Tool}
+	for _, p := range order {
+		s := suites[p]
+		if len(s.Cases) == 0 {
+			s.Cases = append(s.Cases, junitCase{Name: "no findings", Classname: p})
+		}
+		s.Tests = len(s.Cases)
+		out.Tests += s.Tests
+		out.Failures += s.Failures
+		out.Errors += s.Errors
+		out.Suites = append(out.Suites, *s)
+	}
+	var b strings.Builder
+	b.WriteString(xml.Header)
+	enc := xml.NewEncoder(&b)
+	enc.Indent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	b.WriteString("\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -1,0 +1,237 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/bulwark-sec/bulwark/finding"
+	"github.com/bulwark-sec/bulwark/rule"
+)
+
+// SARIF 2.1.0 types: only the parts Bulwark writes.
+type (
+	sarifLog struct {
+		Schema  string     `json:"$schema"`
+		Version string     `json:"version"`
+		Runs    []sarifRun `json:"runs"`
+	}
+	sarifRun struct {
+		Tool        sarifTool         `json:"tool"`
+		Invocations []sarifInvocation `json:"invocations"`
+		Results     []sarifResult     `json:"results"`
+		ColumnKind  string            `json:"columnKind"`
+	}
+	sarifTool struct {
+		Driver sarifDriver `json:"driver"`
+	}
+	sarifDriver struct {
+		Name           string      `json:"name"`
+		Version        string      `json:"version,omitempty"`
+		InformationURI string      `json:"informationUri"`
+		Rules          []sarifRule `json:"rules"`
+	}
+	sarifRule struct {
+		ID                   string          `json:"id"`
+		Name                 string          `json:"name"`
+		ShortDescription     sarifText       `json:"shortDescription"`
+		FullDescription      sarifText       `json:"fullDescription"`
+		Help                 sarifHelp       `json:"help"`
+		HelpURI              string          `json:"helpUri,omitempty"`
+		DefaultConfiguration sarifRuleConfig `json:"defaultConfiguration"`
+		Properties           sarifRuleProps  `json:"properties"`
+	}
+	sarifText struct {
+		Text string `json:"text"`
+	}
+	sarifHelp struct {
+		Text     string `json:"text"`
+		Markdown string `json:"markdown"`
+	}
+	sarifRuleConfig struct {
+		Level string `json:"level"`
+	}
+	sarifRuleProps struct {
+		Tags             []string `json:"tags"`
+		SecuritySeverity string   `json:"security-severity"`
+		Precision        string   `json:"precision"`
+		ProblemSeverity  string   `json:"problem.severity"`
+	}
+	sarifInvocation struct {
+		ExecutionSuccessful        bool                `json:"executionSuccessful"`
+		ToolExecutionNotifications []sarifNotification `json:"toolExecutionNotifications,omitempty"`
+	}
+	sarifNotification struct {
+		Level     string          `json:"level"`
+		Message   sarifText       `json:"message"`
+		Locations []sarifLocation `json:"locations,omitempty"`
+	}
+	sarifResult struct {
+		RuleID       string             `json:"ruleId"`
+		RuleIndex    int                `json:"ruleIndex"`
+		Level        string             `json:"level"`
+		Message      sarifText          `json:"message"`
+		Locations    []sarifLocation    `json:"locations"`
+		Fixes        []sarifFix         `json:"fixes,omitempty"`
+		Suppressions []sarifSuppression `json:"suppressions,omitempty"`
+		Properties   map[string]string  `json:"properties,omitempty"`
+	}
+	sarifLocation struct {
+		PhysicalLocation sarifPhysical `json:"physicalLocation"`
+	}
+	sarifPhysical struct {
+		ArtifactLocation sarifArtifact `json:"artifactLocation"`
+		Region           *sarifRegion  `json:"region,omitempty"`
+	}
+	sarifArtifact struct {
+		URI string `json:"uri"`
+	}
+	sarifRegion struct {
+		StartLine   int `json:"startLine"`
+		StartColumn int `json:"startColumn,omitempty"`
+		EndLine     int `json:"endLine,omitempty"`
+		EndColumn   int `json:"endColumn,omitempty"`
+	}
+	sarifFix struct {
+		Description     sarifText             `json:"description"`
+		ArtifactChanges []sarifArtifactChange `json:"artifactChanges"`
+	}
+	sarifArtifactChange struct {
+		ArtifactLocation sarifArtifact      `json:"artifactLocation"`
+		Replacements     []sarifReplacement `json:"replacements"`
+	}
+	sarifReplacement struct {
+		DeletedRegion   sarifRegion `json:"deletedRegion"`
+		InsertedContent *sarifText  `json:"insertedContent,omitempty"`
+	}
+	sarifSuppression struct {
+		Kind          string `json:"kind"`
+		Justification string `json:"justification,omitempty"`
+	}
+)
+
+// sarifLevel maps a severity to a SARIF level.
+func sarifLevel(s finding.Severity) string {
+	switch s {
+	case finding.Critical, finding.High:
+		return "error"
+	case finding.Medium:
+		return "warning"
+	}
+	return "note"
+}
+
+// SecuritySeverity is the CVSS-like score GitHub code scanning reads to
+// rank a rule.
+func SecuritySeverity(s finding.Severity) string {
+	switch s {
+	case finding.Critical:
+		return "9.5"
+	case finding.High:
+		return "8.0"
+	case finding.Medium:
+		return "5.5"
+	case finding.Low:
+		return "2.0"
+	}
+	return "0.0"
+}
+
+// RuleMarkdown renders a rule's documentation as Markdown.
+func RuleMarkdown(r *rule.Rule) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "**%s** (%s, default severity %s)\n\n%s\n\n", r.Title, r.Slug, r.Severity, r.Why)
+	fmt.Fprintf(&b, "Bad:\n\n```dockerfile\n%s\n```\n\nGood:\n\n```dockerfile\n%s\n```\n\n", r.Bad, r.Good)
+	fmt.Fprintf(&b, "Remediation: %s\n", r.Remediation)
+	if len(r.Peers) > 0 {
+		fmt.Fprintf(&b, "\nCorresponds to: %s\n", strings.Join(r.Peers, ", "))
+	}
+	return b.String()
+}
+
+func region(l finding.Location) *sarifRegion {
+	if l.Start.Line == 0 {
+		return nil
+	}
+	rg := &sarifRegion{StartLine: l.Start.Line, StartColumn: l.Start.Column}
+	if l.End.Line >= l.Start.Line && l.End.Line > 0 {
+		rg.EndLine, rg.EndColumn = l.End.Line, l.End.Column
+	}
+	return rg
+}
+
+func writeSARIF(w io.Writer, r *Report) error {
+	driver := sarifDriver{Name: r.Tool, Version: r.Version, InformationURI: "https://github.com/bulwark-sec/bulwark", Rules: []sarifRule{}}
+	index := map[string]int{}
+	for _, rl := range r.Rules {
+		index[rl.ID] = len(driver.Rules)
+		tags := append([]string{"security"}, rl.Tags...)
+		driver.Rules = append(driver.Rules, sarifRule{
+			ID:                   rl.ID,
+			Name:                 rl.Slug,
+			ShortDescription:     sarifText{Text: rl.Title},
+			FullDescription:      sarifText{Text: rl.Why},
+			Help:                 sarifHelp{Text: rl.Remediation, Markdown: RuleMarkdown(rl)},
+			HelpURI:              "https://github.com/bulwark-sec/bulwark/blob/main/docs/rules/" + rl.ID + ".md",
+			DefaultConfiguration: sarifRuleConfig{Level: sarifLevel(rl.Severity)},
+			Properties: sarifRuleProps{
+				Tags: tags, SecuritySeverity: SecuritySeverity(rl.Severity), Precision: "high",
+				ProblemSeverity: map[string]string{"error": "error", "warning": "warning", "note": "recommendation"}[sarifLevel(rl.Severity)],
+			},
+		})
+	}
+	run := sarifRun{Tool: sarifTool{Driver: driver}, Results: []sarifResult{}, ColumnKind: "unicodeCodePoints"}
+	inv := sarifInvocation{ExecutionSuccessful: len(r.Errors) == 0}
+	for _, e := range r.Errors {
+		n := sarifNotification{Level: "error", Message: sarifText{Text: e.Err}}
+		if e.Path != "" {
+			loc := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: e.Path}}}
+			if e.Line > 0 {
+				loc.PhysicalLocation.Region = &sarifRegion{StartLine: e.Line}
+			}
+			n.Locations = []sarifLocation{loc}
+		}
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, n)
+	}
+	run.Invocations = []sarifInvocation{inv}
+	for _, f := range r.Findings {
+		res := sarifResult{
+			RuleID:    f.RuleID,
+			RuleIndex: index[f.RuleID],
+			Level:     sarifLevel(f.Severity),
+			Message:   sarifText{Text: f.Message},
+			Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{
+				ArtifactLocation: sarifArtifact{URI: f.Location.Path},
+				Region:           region(f.Location),
+			}}},
+			Properties: map[string]string{"severity": f.Severity.String()},
+		}
+		for _, fx := range f.Fixes {
+			ch := sarifArtifactChange{ArtifactLocation: sarifArtifact{URI: f.Location.Path}}
+			for _, e := range fx.Edits {
+				rep := sarifReplacement{DeletedRegion: sarifRegion{
+					StartLine: e.From.Line, StartColumn: e.From.Column, EndLine: e.To.Line, EndColumn: e.To.Column,
+				}}
+				if e.NewText != "" {
+					rep.InsertedContent = &sarifText{Text: e.NewText}
+				}
+				ch.Replacements = append(ch.Replacements, rep)
+			}
+			res.Fixes = append(res.Fixes, sarifFix{Description: sarifText{Text: fx.Title}, ArtifactChanges: []sarifArtifactChange{ch}})
+		}
+		if s := f.Suppressed; s != nil {
+			kind := "inSource"
+			if s.Kind == "config" {
+				kind = "external"
+			}
+			res.Suppressions = []sarifSuppression{{Kind: kind, Justification: s.Reason}}
+		}
+		run.Results = append(run.Results, res)
+	}
+	log := sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{run}}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(log)
+}

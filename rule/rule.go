@@ -1,0 +1,186 @@
+// Package rule defines a Rule once (identity, documentation, check and
+// optional fix), the Pass handed to its check, and the Registry that holds
+// every rule.
+package rule
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/bulwark-sec/bulwark/finding"
+)
+
+// Kind names the kind of target a rule examines.
+type Kind string
+
+// Target kinds.
+const (
+	Dockerfile Kind = "dockerfile"
+)
+
+// Rule is a check defined once: everything the registry, the docs, the
+// reports and suppression need hangs off this value.
+type Rule struct {
+	// ID is stable and used in suppressions and reports (e.g. "DF001").
+	ID string
+	// Slug is a readable alias accepted wherever the ID is (e.g. "from-latest").
+	Slug string
+	// Title is a short statement of the weakness.
+	Title string
+	// Severity is the default severity.
+	Severity finding.Severity
+	// Kind is the target kind the check accepts.
+	Kind Kind
+	// Tags name the references the rule implements, such as
+	// "cis-docker:4.1" or "seed:secure-image-build".
+	Tags []string
+	// Peers are the equivalent checks of other tools, as "tool:ID"
+	// (for example "hadolint:DL3007", "trivy:DS-0001").
+	Peers []string
+	// Why explains why the weakness matters.
+	Why string
+	// Bad and Good are short examples of input that fires and that does not.
+	Bad, Good string
+	// Remediation is one or two sentences telling the user what to do.
+	Remediation string
+	// Fixable says the check attaches mechanical fixes to its findings.
+	Fixable bool
+	// Check examines the target in the pass and reports findings. An error
+	// means the rule could not run, never that it found something.
+	Check func(*Pass) error
+}
+
+// Pass carries one target to one rule's check.
+type Pass struct {
+	Rule   *Rule
+	Target any
+	report func(finding.Finding)
+}
+
+// NewPass returns a pass that hands every finding to report.
+func NewPass(r *Rule, target any, report func(finding.Finding)) *Pass {
+	return &Pass{Rule: r, Target: target, report: report}
+}
+
+// Report records a finding of the pass's rule at loc. The rule's ID,
+// title, severity and remediation are filled in.
+func (p *Pass) Report(loc finding.Location, message string, fixes ...finding.Fix) {
+	p.report(finding.Finding{
+		RuleID:      p.Rule.ID,
+		Title:       p.Rule.Title,
+		Severity:    p.Rule.Severity,
+		Message:     message,
+		Remediation: p.Rule.Remediation,
+		Location:    loc,
+		Fixes:       fixes,
+	})
+}
+
+// Reportf is Report with a formatted message.
+func (p *Pass) Reportf(loc finding.Location, format string, args ...any) {
+	p.Report(loc, fmt.Sprintf(format, args...))
+}
+
+// PeerIDs returns the bare IDs of the rule's peers ("DL3007" for
+// "hadolint:DL3007").
+func (r *Rule) PeerIDs() []string {
+	out := make([]string, 0, len(r.Peers))
+	for _, p := range r.Peers {
+		_, id, _ := strings.Cut(p, ":")
+		out = append(out, id)
+	}
+	return out
+}
+
+var (
+	idPattern   = regexp.MustCompile(`^[A-Z]{2,4}[0-9]{3}$`)
+	slugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	peerPattern = regexp.MustCompile(`^(hadolint|trivy|buildkit|cis-docker|kube-linter|polaris|kube-score|kubescape|pss|falco|checkov):[A-Za-z0-9.\-_]+$`)
+)
+
+// Validate reports the first problem with the rule's definition.
+func (r *Rule) Validate() error {
+	switch {
+	case !idPattern.MatchString(r.ID):
+		return fmt.Errorf("rule %q: ID must look like DF001", r.ID)
+	case !slugPattern.MatchString(r.Slug):
+		return fmt.Errorf("rule %s: slug %q must be lower-case words joined by '-'", r.ID, r.Slug)
+	case r.Title == "":
+		return fmt.Errorf("rule %s: missing title", r.ID)
+	case r.Severity < finding.Info || r.Severity > finding.Critical:
+		return fmt.Errorf("rule %s: invalid severity", r.ID)
+	case r.Kind == "":
+		return fmt.Errorf("rule %s: missing kind", r.ID)
+	case r.Why == "" || r.Bad == "" || r.Good == "":
+		return fmt.Errorf("rule %s: docs need why, a bad and a good example", r.ID)
+	case r.Remediation == "" || !strings.HasSuffix(r.Remediation, "."):
+		return fmt.Errorf("rule %s: remediation must be a sentence ending with a period", r.ID)
+	case r.Check == nil:
+		return fmt.Errorf("rule %s: missing check", r.ID)
+	}
+	for _, p := range r.Peers {
+		if !peerPattern.MatchString(p) {
+			return fmt.Errorf("rule %s: peer %q must be tool:ID", r.ID, p)
+		}
+	}
+	return nil
+}
+
+// Registry holds rules by ID and slug. It is built once and not changed.
+type Registry struct {
+	rules  []*Rule
+	byName map[string]*Rule
+	byPeer map[string][]*Rule
+}
+
+// NewRegistry validates the rules and indexes them. IDs and slugs must be
+// unique.
+func NewRegistry(rules ...*Rule) (*Registry, error) {
+	reg := &Registry{byName: map[string]*Rule{}, byPeer: map[string][]*Rule{}}
+	for _, r := range rules {
+		if err := r.Validate(); err != nil {
+			return nil, err
+		}
+		for _, name := range []string{r.ID, r.Slug} {
+			if _, dup := reg.byName[name]; dup {
+				return nil, fmt.Errorf("duplicate rule name %q", name)
+			}
+			reg.byName[name] = r
+		}
+		for _, id := range r.PeerIDs() {
+			reg.byPeer[id] = append(reg.byPeer[id], r)
+		}
+		reg.rules = append(reg.rules, r)
+	}
+	sort.Slice(reg.rules, func(i, j int) bool { return reg.rules[i].ID < reg.rules[j].ID })
+	return reg, nil
+}
+
+// All returns the rules ordered by ID.
+func (reg *Registry) All() []*Rule { return append([]*Rule(nil), reg.rules...) }
+
+// Lookup finds a rule by ID or slug, case-insensitively for IDs.
+func (reg *Registry) Lookup(name string) (*Rule, bool) {
+	if r, ok := reg.byName[name]; ok {
+		return r, true
+	}
+	r, ok := reg.byName[strings.ToUpper(name)]
+	return r, ok
+}
+
+// ByPeer returns the rules that correspond to a peer tool's check ID, such
+// as hadolint's "DL3008".
+func (reg *Registry) ByPeer(id string) []*Rule { return reg.byPeer[id] }
+
+// ForKind returns the rules that examine targets of kind k.
+func (reg *Registry) ForKind(k Kind) []*Rule {
+	var out []*Rule
+	for _, r := range reg.rules {
+		if r.Kind == k {
+			out = append(out, r)
+		}
+	}
+	return out
+}

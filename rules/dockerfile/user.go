@@ -1,0 +1,125 @@
+package dockerfile
+
+import (
+	"strings"
+
+	"github.com/bulwark-sec/bulwark/finding"
+	"github.com/bulwark-sec/bulwark/rule"
+	df "github.com/bulwark-sec/bulwark/source/dockerfile"
+)
+
+func userRules() []*rule.Rule {
+	return []*rule.Rule{
+		{
+			ID: "DF005", Slug: "user-missing", Kind: rule.Dockerfile, Severity: finding.High,
+			Title: "final stage does not set a non-root USER",
+			Tags:  []string{"seed:secure-image-build", "cis-docker:4.1"},
+			Peers: []string{"trivy:DS-0002"},
+			Why: "Without a USER instruction the container runs as root. A process that is compromised as root " +
+				"inside a container is one kernel bug or one misconfigured mount away from root on the host.",
+			Bad:         "FROM node:20-slim\nCOPY . /app\nCMD [\"node\", \"/app/server.js\"]",
+			Good:        "FROM node:20-slim\nCOPY . /app\nUSER 10001:10001\nCMD [\"node\", \"/app/server.js\"]",
+			Remediation: "Add a `USER` with a non-root numeric UID (for example `USER 10001:10001`) to the final stage, after the steps that need root.",
+			Check: check(func(p *rule.Pass, f *df.File) {
+				s := f.FinalStage()
+				if s == nil {
+					return
+				}
+				for st := s; st != nil; st = st.BaseStage {
+					if len(instructions(f, st, "user")) > 0 {
+						return
+					}
+				}
+				root := s
+				for root.BaseStage != nil {
+					root = root.BaseStage
+				}
+				if ref, ok := f.BaseImage(root); ok && nonRootBase(ref) {
+					return
+				}
+				report(p, f, s.ImageSpan, "final stage (based on %q) has no USER instruction, so it runs as root", s.Image)
+			}),
+		},
+		{
+			ID: "DF006", Slug: "user-root", Kind: rule.Dockerfile, Severity: finding.High,
+			Title: "final stage switches to the root user",
+			Tags:  []string{"seed:secure-image-build", "cis-docker:4.1"},
+			Peers: []string{"hadolint:DL3002", "trivy:DS-0002"},
+			Why: "The last USER of the final stage is the user the container runs as. Switching to root for " +
+				"installation is fine, but the image must end on an unprivileged user.",
+			Bad:         "USER root\nCMD [\"app\"]",
+			Good:        "USER root\nRUN apt-get update\nUSER 10001\nCMD [\"app\"]",
+			Remediation: "End the final stage with `USER` set to a non-root numeric UID.",
+			Check: check(func(p *rule.Pass, f *df.File) {
+				s := f.FinalStage()
+				if s == nil {
+					return
+				}
+				users := instructions(f, s, "user")
+				if len(users) == 0 {
+					return
+				}
+				last := users[len(users)-1]
+				if len(last.Args) == 0 {
+					return
+				}
+				if u := last.Args[0].Value; isRootUser(u) {
+					report(p, f, last.Args[0].Span, "the final stage runs as %q", u)
+				}
+			}),
+		},
+		{
+			ID: "DF009", Slug: "user-non-numeric", Kind: rule.Dockerfile, Severity: finding.Info,
+			Title: "final USER is a name, not a numeric UID",
+			Tags:  []string{"cis-docker:4.1"},
+			Peers: []string{"hadolint:DL3066"},
+			Why: "Kubernetes' `runAsNonRoot` can only verify a numeric UID; with a user name the kubelet refuses to start the pod " +
+				"or cannot prove the user is not root.",
+			Bad:         "USER app",
+			Good:        "USER 10001:10001",
+			Remediation: "Use a numeric UID (and GID) in the final `USER`.",
+			Check: check(func(p *rule.Pass, f *df.File) {
+				s := f.FinalStage()
+				if s == nil {
+					return
+				}
+				users := instructions(f, s, "user")
+				if len(users) == 0 || len(users[len(users)-1].Args) == 0 {
+					return
+				}
+				a := users[len(users)-1].Args[0]
+				name, _, _ := strings.Cut(a.Value, ":")
+				if isRootUser(name) || strings.Contains(name, "$") || isNumber(name) {
+					return
+				}
+				report(p, f, a.Span, "USER %q is a name; runAsNonRoot cannot verify it", a.Value)
+			}),
+		},
+	}
+}
+
+func isRootUser(u string) bool {
+	name, _, _ := strings.Cut(strings.TrimSpace(u), ":")
+	return name == "root" || name == "0"
+}
+
+func isNumber(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// nonRootBase reports whether the base image is known to default to a
+// non-root user.
+func nonRootBase(ref df.ImageRef) bool {
+	tag := strings.ToLower(ref.Tag)
+	return strings.Contains(tag, "nonroot") ||
+		ref.Registry == "cgr.dev" ||
+		strings.Contains(ref.Repository, "windows") || strings.Contains(ref.Repository, "nanoserver") || strings.Contains(ref.Repository, "servercore")
+}

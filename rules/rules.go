@@ -1,0 +1,18 @@
+// Package rules assembles the built-in rules of every domain into one
+// registry.
+package rules
+
+import (
+	"github.com/bulwark-sec/bulwark/rule"
+	"github.com/bulwark-sec/bulwark/rules/dockerfile"
+)
+
+// All returns every built-in rule, newly built.
+func All() []*rule.Rule {
+	return dockerfile.Rules()
+}
+
+// Registry returns a registry of every built-in rule.
+func Registry() (*rule.Registry, error) {
+	return rule.NewRegistry(All()...)
+}

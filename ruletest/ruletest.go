@@ -1,0 +1,264 @@
+// Package ruletest runs a rule over testdata files whose comments state
+// what must and must not be found, in the manner of analysistest.
+//
+// In a Dockerfile, a comment line
+//
+//	# want DF001 "regexp" [DF002 "regexp" ...]
+//
+// expects each listed finding in the next instruction, and
+//
+//	# ok DF001 -- why it must not fire
+//
+// documents that the next instruction must not produce DF001. A "want"
+// written at the end of an instruction's last line (after a shell comment
+// '#') applies to that instruction. Every finding of the rule under test
+// must be expected and every expectation met.
+package ruletest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bulwark-sec/bulwark/finding"
+	"github.com/bulwark-sec/bulwark/fix"
+	"github.com/bulwark-sec/bulwark/rule"
+	"github.com/bulwark-sec/bulwark/scan"
+	"github.com/bulwark-sec/bulwark/source/dockerfile"
+	"github.com/bulwark-sec/bulwark/suppress"
+)
+
+// Expectation is a finding a testdata line asks for.
+type Expectation struct {
+	RuleID   string
+	Pattern  *regexp.Regexp
+	From, To int
+	Line     int // where the expectation is written
+	met      bool
+}
+
+// Negative is an "ok" annotation.
+type Negative struct {
+	RuleID   string
+	From, To int
+	Line     int
+}
+
+var (
+	wantRe = regexp.MustCompile(`#\s*want\s+(.*)$`)
+	pairRe = regexp.MustCompile(`([A-Z]{2,4}[0-9]{3})\s+"((?:[^"\\]|\\.)*)"`)
+	okRe   = regexp.MustCompile(`^#\s*ok\s+([A-Z]{2,4}[0-9]{3}(?:[\s,]+[A-Z]{2,4}[0-9]{3})*)`)
+)
+
+// Annotations reads the expectations of a Dockerfile.
+func Annotations(f *dockerfile.File) ([]*Expectation, []Negative, error) {
+	var wants []*Expectation
+	var oks []Negative
+	next := func(line int) (int, int) {
+		for _, in := range f.Instructions {
+			if in.StartLine > line {
+				return in.StartLine, in.EndLine
+			}
+		}
+		return line, line
+	}
+	containing := func(line int) (int, int) {
+		if in := f.InstructionAt(line); in != nil {
+			return in.StartLine, in.EndLine
+		}
+		return line, line
+	}
+	for n := 1; n <= f.LineCount(); n++ {
+		text := f.Line(n)
+		trimmed := strings.TrimSpace(text)
+		if m := okRe.FindStringSubmatch(trimmed); m != nil {
+			from, to := next(n)
+			for _, id := range strings.FieldsFunc(m[1], func(r rune) bool { return r == ',' || r == ' ' }) {
+				oks = append(oks, Negative{RuleID: id, From: from, To: to, Line: n})
+			}
+			continue
+		}
+		m := wantRe.FindStringSubmatch(text)
+		if m == nil {
+			continue
+		}
+		var from, to int
+		if strings.HasPrefix(trimmed, "#") {
+			from, to = next(n)
+		} else {
+			from, to = containing(n)
+		}
+		pairs := pairRe.FindAllStringSubmatch(m[1], -1)
+		if len(pairs) == 0 {
+			return nil, nil, fmt.Errorf("%s:%d: malformed want comment", f.Path, n)
+		}
+		for _, p := range pairs {
+			re, err := regexp.Compile(strings.ReplaceAll(p[2], `\"`, `"`))
+			if err != nil {
+				return nil, nil, fmt.Errorf("%s:%d: %v", f.Path, n, err)
+			}
+			wants = append(wants, &Expectation{RuleID: p[1], Pattern: re, From: from, To: to, Line: n})
+		}
+	}
+	return wants, oks, nil
+}
+
+// Counts is what a Run saw, for meta-tests.
+type Counts struct {
+	Wants, Oks, Goldens int
+}
+
+// Run runs r over every file in dir, checks the annotations, and checks
+// each fix against a "<file>.golden" beside the input.
+func Run(t *testing.T, reg *rule.Registry, r *rule.Rule, dir string) Counts {
+	t.Helper()
+	var counts Counts
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatalf("reading testdata: %v", err)
+	}
+	for _, e := range entries {
+		if e.IsDir() || strings.HasSuffix(e.Name(), ".golden") || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		c := checkFile(t, reg, r, p)
+		counts.Wants += c.Wants
+		counts.Oks += c.Oks
+		counts.Goldens += c.Goldens
+	}
+	return counts
+}
+
+// Findings runs rules over one Dockerfile with inline suppressions applied.
+func Findings(reg *rule.Registry, rules []*rule.Rule, path string) ([]finding.Finding, []scan.FileError) {
+	m := suppress.NewMatcher(reg, nil, false, time.Now())
+	res := scan.AnalyzeTargets(context.Background(), []scan.Target{{Path: path, Kind: r0(rules)}}, scan.Options{Rules: rules, Matcher: m, Workers: 1})
+	var out []finding.Finding
+	for _, f := range res.Findings {
+		if f.Suppressed == nil {
+			out = append(out, f)
+		}
+	}
+	return out, res.Errors
+}
+
+func r0(rules []*rule.Rule) rule.Kind {
+	if len(rules) == 0 {
+		return rule.Dockerfile
+	}
+	return rules[0].Kind
+}
+
+func checkFile(t *testing.T, reg *rule.Registry, r *rule.Rule, path string) Counts {
+	t.Helper()
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := dockerfile.Parse(path, src)
+	if err != nil {
+		t.Errorf("%s: %v", path, err)
+		return Counts{}
+	}
+	wants, oks, err := Annotations(f)
+	if err != nil {
+		t.Error(err)
+		return Counts{}
+	}
+	found, errs := Findings(reg, []*rule.Rule{r}, path)
+	for _, e := range errs {
+		t.Errorf("%s", e.Error())
+	}
+	var c Counts
+	for _, w := range wants {
+		if w.RuleID == r.ID {
+			c.Wants++
+		}
+	}
+	for _, o := range oks {
+		if o.RuleID == r.ID {
+			c.Oks++
+		}
+	}
+	for _, fd := range found {
+		line := fd.Location.Start.Line
+		matched := false
+		for _, w := range wants {
+			if !w.met && w.RuleID == fd.RuleID && w.From <= line && line <= w.To && w.Pattern.MatchString(fd.Message) {
+				w.met, matched = true, true
+				break
+			}
+		}
+		if !matched {
+			t.Errorf("%s:%d:%d: unexpected finding %s %q", path, line, fd.Location.Start.Column, fd.RuleID, fd.Message)
+		}
+		for _, o := range oks {
+			if o.RuleID == fd.RuleID && o.From <= line && line <= o.To {
+				t.Errorf("%s:%d: %s fired where line %d says it must not", path, line, fd.RuleID, o.Line)
+			}
+		}
+	}
+	for _, w := range wants {
+		if w.RuleID == r.ID && !w.met {
+			t.Errorf("%s:%d: expected %s matching %q at lines %d-%d, found none", path, w.Line, w.RuleID, w.Pattern, w.From, w.To)
+		}
+	}
+	golden := path + ".golden"
+	if want, err := os.ReadFile(golden); err == nil {
+		c.Goldens++
+		checkGolden(t, reg, r, path, src, found, want)
+	}
+	return c
+}
+
+// checkGolden applies the findings' fixes, compares the result with the
+// golden file, and re-scans the result to prove the fixed findings gone.
+func checkGolden(t *testing.T, reg *rule.Registry, r *rule.Rule, path string, src []byte, found []finding.Finding, want []byte) {
+	t.Helper()
+	got, outcomes := fix.Apply(src, found)
+	fixed := 0
+	for _, o := range outcomes {
+		if o.Applied {
+			fixed++
+		}
+	}
+	if fixed == 0 {
+		t.Errorf("%s: a golden file exists but no finding carries a fix", path)
+	}
+	if !bytes.Equal(got, want) {
+		if os.Getenv("BULWARK_UPDATE_GOLDEN") != "" {
+			if err := os.WriteFile(path+".golden", got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		t.Errorf("%s: fixed output differs from %s.golden:\n--- got ---\n%s\n--- want ---\n%s", path, filepath.Base(path), got, want)
+		return
+	}
+	tmp := filepath.Join(t.TempDir(), filepath.Base(path))
+	if err := os.WriteFile(tmp, got, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	again, errs := Findings(reg, []*rule.Rule{r}, tmp)
+	for _, e := range errs {
+		t.Errorf("re-scanning fixed %s: %s", path, e.Error())
+	}
+	var still []string
+	for _, fd := range again {
+		if len(fd.Fixes) > 0 {
+			still = append(still, fmt.Sprintf("line %d: %s", fd.Location.Start.Line, fd.Message))
+		}
+	}
+	sort.Strings(still)
+	if len(still) > 0 {
+		t.Errorf("%s: after fixing, %s still reports fixable findings: %v", path, r.ID, still)
+	}
+}

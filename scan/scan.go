@@ -1,0 +1,337 @@
+// Package scan finds the files to analyse, runs the rules over them with
+// bounded concurrency, and applies suppressions.
+package scan
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/bmatcuk/doublestar/v4"
+	"github.com/moby/patternmatcher/ignorefile"
+
+	"github.com/bulwark-sec/bulwark/finding"
+	"github.com/bulwark-sec/bulwark/rule"
+	"github.com/bulwark-sec/bulwark/source/dockerfile"
+	"github.com/bulwark-sec/bulwark/suppress"
+)
+
+// DefaultMaxFileBytes is the largest file analysed unless Options says
+// otherwise.
+const DefaultMaxFileBytes = 4 << 20
+
+// Options configure a scan.
+type Options struct {
+	// Rules are the rules to run.
+	Rules []*rule.Rule
+	// Severity overrides rules' default severities by rule ID.
+	Severity map[string]finding.Severity
+	// Workers bounds the files analysed at once; 0 means the number of CPUs.
+	Workers int
+	// Exclude holds doublestar globs of paths not to walk into or analyse.
+	Exclude []string
+	// Matcher applies suppressions; nil suppresses nothing.
+	Matcher *suppress.Matcher
+	// MaxFileBytes is the largest file read; 0 means DefaultMaxFileBytes.
+	MaxFileBytes int
+}
+
+// Target is a file to analyse and its kind.
+type Target struct {
+	Path string
+	Kind rule.Kind
+}
+
+// FileError is a file that could not be analysed completely.
+type FileError struct {
+	Path string `json:"path"`
+	Line int    `json:"line,omitempty"`
+	Err  string `json:"error"`
+}
+
+func (e FileError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.Path, e.Line, e.Err)
+	}
+	return fmt.Sprintf("%s: %s", e.Path, e.Err)
+}
+
+// Result is what a scan found.
+type Result struct {
+	// Paths are the files analysed, in order.
+	Paths []string
+	// Findings are sorted by path and position; suppressed ones are kept
+	// and marked.
+	Findings []finding.Finding
+	// Errors lists files that could not be analysed completely.
+	Errors []FileError
+}
+
+// skipDirs are never walked into.
+var skipDirs = map[string]bool{".git": true, "vendor": true, "node_modules": true, ".hg": true, ".svn": true}
+
+// KindOf returns the kind of file name by its base name, or "" when it is
+// not a file Bulwark analyses.
+func KindOf(name string) rule.Kind {
+	base := strings.ToLower(path.Base(filepath.ToSlash(name)))
+	switch {
+	case base == "dockerfile" || base == "containerfile",
+		strings.HasPrefix(base, "dockerfile.") || strings.HasPrefix(base, "dockerfile-") || strings.HasPrefix(base, "dockerfile_"),
+		strings.HasPrefix(base, "containerfile."),
+		strings.HasSuffix(base, ".dockerfile") || strings.HasSuffix(base, ".containerfile"):
+		return rule.Dockerfile
+	}
+	return ""
+}
+
+func excluded(globs []string, rel, full string) bool {
+	for _, g := range globs {
+		for _, p := range []string{rel, full, path.Base(full)} {
+			if ok, _ := doublestar.Match(g, p); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Discover walks paths and returns the files to analyse. A path named
+// explicitly is analysed as a Dockerfile even if its name says otherwise.
+// Excluded directories are not walked into.
+func Discover(paths []string, exclude []string) ([]Target, []FileError, error) {
+	var targets []Target
+	var errs []FileError
+	for _, root := range paths {
+		fi, err := os.Stat(root)
+		if err != nil {
+			return nil, nil, fmt.Errorf("scanning %s: %w", root, err)
+		}
+		if !fi.IsDir() {
+			kind := KindOf(root)
+			if kind == "" {
+				kind = rule.Dockerfile
+			}
+			targets = append(targets, Target{Path: filepath.ToSlash(root), Kind: kind})
+			continue
+		}
+		err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			slash := filepath.ToSlash(p)
+			if err != nil {
+				errs = append(errs, FileError{Path: slash, Err: err.Error()})
+				if d != nil && d.IsDir() {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			rel, _ := filepath.Rel(root, p)
+			rel = filepath.ToSlash(rel)
+			if d.IsDir() {
+				if p != root && (skipDirs[d.Name()] || excluded(exclude, rel, slash)) {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			kind := KindOf(d.Name())
+			if kind == "" || excluded(exclude, rel, slash) {
+				return nil
+			}
+			targets = append(targets, Target{Path: slash, Kind: kind})
+			return nil
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("walking %s: %w", root, err)
+		}
+	}
+	return targets, errs, nil
+}
+
+// fileResult is what analysing one file produced.
+type fileResult struct {
+	findings   []finding.Finding
+	directives []suppress.Directive
+	errs       []FileError
+}
+
+// Run discovers the files under paths and analyses them.
+func Run(ctx context.Context, paths []string, opts Options) (*Result, error) {
+	targets, errs, err := Discover(paths, opts.Exclude)
+	if err != nil {
+		return nil, err
+	}
+	res := AnalyzeTargets(ctx, targets, opts)
+	res.Errors = append(errs, res.Errors...)
+	return res, nil
+}
+
+// AnalyzeTargets analyses the given targets.
+func AnalyzeTargets(ctx context.Context, targets []Target, opts Options) *Result {
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.NumCPU()
+	}
+	results := make([]fileResult, len(targets))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				results[i] = analyzeFile(targets[i], opts)
+			}
+		}()
+	}
+feed:
+	for i := range targets {
+		select {
+		case jobs <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+
+	res := &Result{}
+	for _, t := range targets {
+		res.Paths = append(res.Paths, t.Path)
+	}
+	for i := range results {
+		r := &results[i]
+		if opts.Matcher != nil {
+			opts.Matcher.Apply(r.findings, r.directives)
+		}
+		res.Findings = append(res.Findings, r.findings...)
+		res.Errors = append(res.Errors, r.errs...)
+	}
+	if ctx.Err() != nil {
+		res.Errors = append(res.Errors, FileError{Path: "", Err: "scan cancelled: " + ctx.Err().Error()})
+	}
+	sort.SliceStable(res.Findings, func(i, j int) bool { return finding.Less(&res.Findings[i], &res.Findings[j]) })
+	return res
+}
+
+// ReadFile reads at most max bytes of a regular file.
+func ReadFile(p string, max int) ([]byte, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
+	if fi.Size() > int64(max) {
+		return nil, fmt.Errorf("file is %d bytes, larger than the %d-byte limit", fi.Size(), max)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, int64(max)+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > max {
+		return nil, fmt.Errorf("file is larger than the %d-byte limit", max)
+	}
+	return data, nil
+}
+
+func analyzeFile(t Target, opts Options) fileResult {
+	max := opts.MaxFileBytes
+	if max <= 0 {
+		max = DefaultMaxFileBytes
+	}
+	data, err := ReadFile(filepath.FromSlash(t.Path), max)
+	if err != nil {
+		return fileResult{errs: []FileError{{Path: t.Path, Err: unwrapPathError(err)}}}
+	}
+	switch t.Kind {
+	case rule.Dockerfile:
+		f, err := dockerfile.ParseWithLimits(t.Path, data, dockerfile.Limits{MaxBytes: max})
+		if err != nil {
+			fe := FileError{Path: t.Path, Err: err.Error()}
+			var pe *dockerfile.ParseError
+			if errors.As(err, &pe) {
+				fe.Line, fe.Err = pe.Line, pe.Err.Error()
+			}
+			return fileResult{errs: []FileError{fe}}
+		}
+		f.Context = readContext(t.Path)
+		r := runRules(t, f, opts)
+		r.directives = f.Suppressions()
+		return r
+	}
+	return fileResult{errs: []FileError{{Path: t.Path, Err: fmt.Sprintf("no analyzer for kind %q", t.Kind)}}}
+}
+
+func unwrapPathError(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// runRules runs every rule of the target's kind over target.
+func runRules(t Target, target any, opts Options) fileResult {
+	var r fileResult
+	for _, rl := range opts.Rules {
+		if rl.Kind != t.Kind {
+			continue
+		}
+		sev, override := opts.Severity[rl.ID]
+		pass := rule.NewPass(rl, target, func(f finding.Finding) {
+			if override {
+				f.Severity = sev
+			}
+			r.findings = append(r.findings, f)
+		})
+		if err := runCheck(rl, pass); err != nil {
+			r.errs = append(r.errs, FileError{Path: t.Path, Err: fmt.Sprintf("rule %s: %v", rl.ID, err)})
+		}
+	}
+	return r
+}
+
+func runCheck(rl *rule.Rule, pass *rule.Pass) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("internal error: %v", p)
+		}
+	}()
+	return rl.Check(pass)
+}
+
+// readContext finds the ignore file that applies to the Dockerfile at p:
+// "<name>.dockerignore" beside it, else ".dockerignore" in its folder.
+func readContext(p string) dockerfile.Context {
+	dir := filepath.Dir(filepath.FromSlash(p))
+	ctx := dockerfile.Context{Known: true}
+	for _, name := range []string{filepath.Base(p) + ".dockerignore", ".dockerignore"} {
+		full := filepath.Join(dir, name)
+		data, err := ReadFile(full, DefaultMaxFileBytes)
+		if err != nil {
+			continue
+		}
+		patterns, err := ignorefile.ReadAll(bytes.NewReader(data))
+		if err != nil {
+			continue
+		}
+		ctx.DockerIgnore = filepath.ToSlash(full)
+		ctx.IgnorePatterns = patterns
+		break
+	}
+	return ctx
+}
