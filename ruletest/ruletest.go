@@ -125,7 +125,7 @@ func Run(t *testing.T, reg *rule.Registry, r *rule.Rule, dir string) Counts {
 		t.Fatalf("reading testdata: %v", err)
 	}
 	for _, e := range entries {
-		if e.IsDir() || strings.HasSuffix(e.Name(), ".golden") || strings.HasPrefix(e.Name(), ".") {
+		if e.IsDir() || strings.HasSuffix(e.Name(), ".golden") || strings.HasSuffix(e.Name(), ".dockerignore") || strings.HasPrefix(e.Name(), ".") {
 			continue
 		}
 		p := filepath.Join(dir, e.Name())

@@ -84,6 +84,9 @@ var skipDirs = map[string]bool{".git": true, "vendor": true, "node_modules": tru
 // not a file Bulwark analyses.
 func KindOf(name string) rule.Kind {
 	base := strings.ToLower(path.Base(filepath.ToSlash(name)))
+	if strings.HasSuffix(base, ".dockerignore") || strings.HasSuffix(base, ".md") {
+		return ""
+	}
 	switch {
 	case base == "dockerfile" || base == "containerfile",
 		strings.HasPrefix(base, "dockerfile.") || strings.HasPrefix(base, "dockerfile-") || strings.HasPrefix(base, "dockerfile_"),

@@ -1,0 +1,132 @@
+// Command bulwark finds container-security weaknesses: it lints
+// Dockerfiles today, and grows to images, runtime configuration,
+// Kubernetes manifests and runtime events.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+// Exit codes, documented in the README.
+const (
+	exitOK         = 0 // nothing at or above the threshold
+	exitFindings   = 1 // findings at or above the threshold
+	exitUsage      = 2 // usage or configuration error
+	exitIncomplete = 3 // scan incomplete: unreadable or unparsable input
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = ""
+
+func toolVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// env is what a command needs from the process, so tests can run it in
+// process.
+type env struct {
+	stdout, stderr io.Writer
+	// terminal reports whether w is a terminal (for colour and progress).
+	terminal func(w io.Writer) bool
+	getenv   func(string) string
+}
+
+// exitError carries an exit code out of a command.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func usageErr(format string, args ...any) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, args...)}
+}
+
+func newRoot(e *env) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "bulwark",
+		Short: "Find container-security weaknesses, from Dockerfile to runtime",
+		Long: `Bulwark checks what a container-security expert would check and reports each
+weakness with its exact location, why it matters and how to fix it.
+
+Exit codes:
+  0  no finding at or above the --fail-on threshold
+  1  findings at or above the threshold
+  2  usage or configuration error
+  3  scan incomplete: an input could not be read or parsed`,
+		Version:       toolVersion(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(e.stdout)
+	root.SetErr(e.stderr)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &exitError{code: exitUsage, err: fmt.Errorf("%w\nRun '%s --help' for usage.", err, c.CommandPath())}
+	})
+	root.AddCommand(newScanCmd(e), newRulesCmd(e), newFixCmd(e), newVersionCmd(e))
+	return root
+}
+
+func newVersionCmd(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			fmt.Fprintf(e.stdout, "bulwark %s\n", toolVersion())
+			return nil
+		},
+	}
+}
+
+// run runs the command line and returns the exit code.
+func run(args []string, e *env) int {
+	root := newRoot(e)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintf(e.stderr, "bulwark: %v\n", ee.err)
+		}
+		return ee.code
+	}
+	// Unknown commands and arguments are usage errors.
+	fmt.Fprintf(e.stderr, "bulwark: %v\n", err)
+	return exitUsage
+}
+
+func main() {
+	e := &env{
+		stdout: os.Stdout,
+		stderr: os.Stderr,
+		terminal: func(w io.Writer) bool {
+			f, ok := w.(*os.File)
+			return ok && term.IsTerminal(int(f.Fd()))
+		},
+		getenv: os.Getenv,
+	}
+	os.Exit(run(os.Args[1:], e))
+}

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runCLI runs bulwark in process and returns the exit code and outputs.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, &env{
+		stdout:   &out,
+		stderr:   &errb,
+		terminal: func(io.Writer) bool { return false },
+		getenv:   func(string) string { return "" },
+	})
+	return code, out.String(), errb.String()
+}
+
+// tree writes files (path -> content) under a temp dir and returns it.
+func tree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for p, c := range files {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+const (
+	clean = "FROM alpine:3.20@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\nUSER 10001:10001\nCMD [\"/app\"]\n"
+	// medium has only a MEDIUM finding (DF001) besides lower ones.
+	medium = "FROM alpine\nUSER 10001\nCMD [\"/app\"]\n"
+	// high has a HIGH finding (DF005: no USER).
+	high = "FROM alpine:3.20@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\nCMD [\"/app\"]\n"
+)
+
+func TestExitCodes(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		args  []string
+		want  int
+	}{
+		{"clean", map[string]string{"Dockerfile": clean}, nil, exitOK},
+		{"below threshold", map[string]string{"Dockerfile": medium}, nil, exitOK},
+		{"at threshold", map[string]string{"Dockerfile": high}, nil, exitFindings},
+		{"lower threshold", map[string]string{"Dockerfile": medium}, []string{"--fail-on", "MEDIUM"}, exitFindings},
+		{"fail-on none", map[string]string{"Dockerfile": high}, []string{"--fail-on", "none"}, exitOK},
+		{"hidden by --severity", map[string]string{"Dockerfile": high}, []string{"--severity", "LOW,INFO"}, exitOK},
+		{"suppressed inline", map[string]string{"Dockerfile": "# bulwark:ignore-file DF005 -- runs under gVisor\n" + high}, nil, exitOK},
+		{"strict ignores inline", map[string]string{"Dockerfile": "# bulwark:ignore-file DF005 -- runs under gVisor\n" + high}, []string{"--strict"}, exitFindings},
+		{"hadolint pragma", map[string]string{"Dockerfile": "FROM alpine:3.20\n# hadolint ignore=DL3002\nUSER root\n"}, []string{"--disable", "DF005"}, exitOK},
+		{"config ignore", map[string]string{"Dockerfile": high, ".bulwark.yaml": "ignore:\n  - rules: [DF005]\n    reason: runs under gVisor\n"}, nil, exitOK},
+		{"config fail-on", map[string]string{"Dockerfile": medium, ".bulwark.yaml": "fail-on: MEDIUM\n"}, nil, exitFindings},
+		{"unparsable", map[string]string{"Dockerfile": "# only a comment\n"}, nil, exitIncomplete},
+		{"invalid utf-8", map[string]string{"Dockerfile": "FROM alpine\nRUN echo \xff\xfe\n"}, nil, exitIncomplete},
+		{"unparsable beats findings", map[string]string{"a/Dockerfile": high, "b/Dockerfile": "FROM alpine\nRUN <<EOF\nunterminated\n"}, nil, exitIncomplete},
+		{"unknown flag", map[string]string{"Dockerfile": clean}, []string{"--bogus"}, exitUsage},
+		{"bad format", map[string]string{"Dockerfile": clean}, []string{"--format", "xml"}, exitUsage},
+		{"bad severity", map[string]string{"Dockerfile": clean}, []string{"--fail-on", "SEVERE"}, exitUsage},
+		{"unknown config key", map[string]string{"Dockerfile": clean, ".bulwark.yaml": "fail-on: HIGH\nfailon: LOW\n"}, nil, exitUsage},
+		{"unknown rule in config", map[string]string{"Dockerfile": clean, ".bulwark.yaml": "rules:\n  disable: [DF999]\n"}, nil, exitUsage},
+		{"ignore without reason", map[string]string{"Dockerfile": clean, ".bulwark.yaml": "ignore:\n  - rules: [DF005]\n"}, nil, exitUsage},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := tree(t, tc.files)
+			code, out, errs := runCLI(t, append([]string{"scan", dir}, tc.args...)...)
+			if code != tc.want {
+				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.want, out, errs)
+			}
+		})
+	}
+}
+
+func TestMissingPathIsUsageError(t *testing.T) {
+	code, _, errs := runCLI(t, "scan", filepath.Join(t.TempDir(), "nope"))
+	if code != exitUsage || !strings.Contains(errs, "nope") {
+		t.Errorf("exit %d, stderr %q", code, errs)
+	}
+}
+
+func TestConfigErrorNamesKeyAndLine(t *testing.T) {
+	dir := tree(t, map[string]string{"Dockerfile": clean, ".bulwark.yaml": "fail-on: HIGH\nignore: []\nfailon: LOW\n"})
+	_, _, errs := runCLI(t, "scan", dir)
+	if !strings.Contains(errs, ".bulwark.yaml:3") || !strings.Contains(errs, "failon") {
+		t.Errorf("error should name the file, line 3 and the key: %q", errs)
+	}
+}
+
+func TestConfigFoundWalkingUp(t *testing.T) {
+	dir := tree(t, map[string]string{
+		"svc/deep/Dockerfile": high,
+		".bulwark.yaml":       "exclude: [\"**/deep/**\"]\n",
+	})
+	code, out, _ := runCLI(t, "scan", filepath.Join(dir, "svc"), "--format", "json")
+	if code != exitOK {
+		t.Fatalf("exit %d: the config two levels up should exclude svc/deep\n%s", code, out)
+	}
+	var rep struct{ Summary struct{ Files int } }
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Summary.Files != 0 {
+		t.Errorf("excluded file was scanned: %d files", rep.Summary.Files)
+	}
+}
+
+func TestSkipAppliesWhileWalking(t *testing.T) {
+	dir := tree(t, map[string]string{
+		"keep/Dockerfile":             high,
+		"third_party/x/Dockerfile":    high,
+		"node_modules/pkg/Dockerfile": high,
+		"app/service.Dockerfile":      high,
+		"app/Containerfile":           high,
+		"app/README.md":               "not a Dockerfile",
+		"app/Dockerfile.dockerignore": ".git\n",
+	})
+	code, out, _ := runCLI(t, "scan", dir, "--skip", "third_party/**", "--format", "json")
+	if code != exitFindings {
+		t.Fatalf("exit %d", code)
+	}
+	var rep struct{ Summary struct{ Files int } }
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Summary.Files != 3 { // keep/Dockerfile, app/service.Dockerfile, app/Containerfile
+		t.Errorf("scanned %d files, want 3", rep.Summary.Files)
+	}
+}
+
+func TestRulesCommand(t *testing.T) {
+	code, out, _ := runCLI(t, "rules")
+	if code != 0 || !strings.Contains(out, "DF001") {
+		t.Fatalf("rules: exit %d\n%s", code, out)
+	}
+	code, out, _ = runCLI(t, "rules", "explain", "DL3002")
+	if code != 0 || !strings.Contains(out, "# DF006") {
+		t.Errorf("explain by hadolint ID: exit %d\n%s", code, out)
+	}
+	code, out, _ = runCLI(t, "rules", "--format", "json")
+	var cat []map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &cat) != nil || len(cat) == 0 {
+		t.Errorf("rules --format json: exit %d", code)
+	}
+	if code, _, _ := runCLI(t, "rules", "explain", "NOPE1"); code != exitUsage {
+		t.Errorf("explain unknown: exit %d", code)
+	}
+}
+
+func TestOutputFile(t *testing.T) {
+	dir := tree(t, map[string]string{"Dockerfile": high})
+	outFile := filepath.Join(t.TempDir(), "report.sarif")
+	code, stdout, _ := runCLI(t, "scan", dir, "--format", "sarif", "--output", outFile)
+	if code != exitFindings || stdout != "" {
+		t.Fatalf("exit %d, stdout %q", code, stdout)
+	}
+	data, err := os.ReadFile(outFile)
+	if err != nil || !strings.Contains(string(data), `"version": "2.1.0"`) {
+		t.Errorf("sarif file: %v\n%s", err, data)
+	}
+}
