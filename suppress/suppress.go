@@ -6,6 +6,7 @@ package suppress
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -95,16 +96,16 @@ type Ignore struct {
 // Validate checks the entry's fields.
 func (ig *Ignore) Validate() error {
 	if strings.TrimSpace(ig.Reason) == "" {
-		return fmt.Errorf("ignore entry at line %d: a reason is required", ig.Line)
+		return fmt.Errorf("ignore entry: a reason is required")
 	}
 	if ig.Expires != "" {
 		if _, err := time.Parse(time.DateOnly, ig.Expires); err != nil {
-			return fmt.Errorf("ignore entry at line %d: expires %q is not a YYYY-MM-DD date", ig.Line, ig.Expires)
+			return fmt.Errorf("ignore entry: expires %q is not a YYYY-MM-DD date", ig.Expires)
 		}
 	}
 	for _, p := range ig.Paths {
 		if !doublestar.ValidatePattern(p) {
-			return fmt.Errorf("ignore entry at line %d: bad path glob %q", ig.Line, p)
+			return fmt.Errorf("ignore entry: bad path glob %q", p)
 		}
 	}
 	return nil
@@ -119,7 +120,7 @@ func (ig *Ignore) Expired(now time.Time) bool {
 	if err != nil {
 		return false
 	}
-	return now.After(t.Add(24 * time.Hour))
+	return !now.Before(t.Add(24 * time.Hour))
 }
 
 // Matcher applies suppressions to findings.
@@ -161,8 +162,10 @@ func (m *Matcher) names(ruleID string, names []string) bool {
 			return true
 		}
 		for _, p := range r.PeerIDs() {
-			if strings.EqualFold(p, n) || strings.EqualFold(strings.ReplaceAll(p, "-", ""), n) {
-				return true
+			for _, alias := range peerAliases(p) {
+				if strings.EqualFold(alias, n) {
+					return true
+				}
 			}
 		}
 	}
@@ -231,6 +234,19 @@ func (m *Matcher) Stale() []Stale {
 		case m.used[j] == 0:
 			out = append(out, Stale{Entry: ig, Source: src, Why: "matched no finding"})
 		}
+	}
+	return out
+}
+
+var trivyIDRe = regexp.MustCompile(`^([A-Z]+)-0*([0-9]+)$`)
+
+// peerAliases returns the forms a peer ID is written in: Trivy's DS-0002
+// is also AVD-DS-0002 and DS002.
+func peerAliases(id string) []string {
+	out := []string{id}
+	if m := trivyIDRe.FindStringSubmatch(id); m != nil {
+		n, _ := strconv.Atoi(m[2])
+		out = append(out, "AVD-"+id, fmt.Sprintf("%s%03d", m[1], n))
 	}
 	return out
 }
