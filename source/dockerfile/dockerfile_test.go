@@ -72,7 +72,7 @@ func TestCommandFlags(t *testing.T) {
 func TestBadInput(t *testing.T) {
 	for _, tc := range []struct {
 		name, src, want string
-		line           int
+		line            int
 	}{
 		{"invalid utf-8", "FROM alpine\nRUN echo \xff\n", "invalid UTF-8", 2},
 		{"binary", "FROM alpine\x00\x01", "binary content", 1},
