@@ -129,3 +129,22 @@ func TestParseImageRef(t *testing.T) {
 		}
 	}
 }
+
+func TestExecFormShell(t *testing.T) {
+	src := "FROM x\nRUN [\"/bin/sh\", \"-c\", \"apt-get install -y curl\"]\nCMD [\"app\", \"-c\", \"x\"]\n"
+	f, err := Parse("Dockerfile", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := f.Instructions[1].Script
+	if s == nil || len(s.Commands) != 1 || s.Commands[0].Name != "apt-get" {
+		t.Fatalf("exec-form sh -c not parsed: %+v", s)
+	}
+	a := s.Commands[0].Args[2]
+	if src[a.Span.Start:a.Span.End] != "curl" {
+		t.Errorf("arg span %q", src[a.Span.Start:a.Span.End])
+	}
+	if f.Instructions[2].Script != nil {
+		t.Error("a non-shell exec form got a script")
+	}
+}

@@ -115,7 +115,11 @@ func (f *File) parseScript(in *Instruction) {
 	default:
 		return
 	}
-	if in.JSON || !f.ShellIsPOSIX(in) {
+	if in.JSON {
+		f.parseExecShell(in)
+		return
+	}
+	if !f.ShellIsPOSIX(in) {
 		return
 	}
 	args := in.ArgText()
@@ -160,13 +164,35 @@ func (f *File) parseScript(in *Instruction) {
 		b.WriteString(args)
 		m = append(m, in.logicalMap[argStart:]...)
 	}
-	s := &Script{Src: b.String(), srcMap: m}
-	in.Script = s
+	in.Script = newScript(b.String(), m)
+}
+
+// parseExecShell parses the script of an exec-form instruction that runs
+// a POSIX shell with -c, such as RUN ["/bin/sh", "-c", "apt-get update"].
+func (f *File) parseExecShell(in *Instruction) {
+	if len(in.Args) < 3 || !posixShell(in.Args[:1]) || !strings.HasPrefix(in.Args[1].Value, "-") || !strings.HasSuffix(in.Args[1].Value, "c") {
+		return
+	}
+	w := in.Args[2]
+	m := make([]int, len(w.Value))
+	verbatim := w.Span.End-w.Span.Start == len(w.Value) && string(f.Source[w.Span.Start:w.Span.End]) == w.Value
+	for i := range m {
+		if verbatim {
+			m[i] = w.Span.Start + i
+		} else {
+			m[i] = w.Span.Start
+		}
+	}
+	in.Script = newScript(w.Value, m)
+}
+
+func newScript(src string, m []int) *Script {
+	s := &Script{Src: src, srcMap: m}
 	p := syntax.NewParser(syntax.Variant(syntax.LangBash), syntax.KeepComments(true))
 	file, err := p.Parse(strings.NewReader(s.Src), "")
 	if err != nil {
 		s.Err = err
-		return
+		return s
 	}
 	s.AST = file
 	syntax.Walk(file, func(n syntax.Node) bool {
@@ -177,6 +203,7 @@ func (f *File) parseScript(in *Instruction) {
 		}
 		return true
 	})
+	return s
 }
 
 // heredocBody returns the raw source after the instruction's command line
