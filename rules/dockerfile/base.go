@@ -22,21 +22,15 @@ func baseRules() []*rule.Rule {
 			Good:        "FROM ubuntu:24.04@sha256:<digest>",
 			Remediation: "Pin the base image to a specific version tag, and preferably to its digest.",
 			Check: check(func(p *rule.Pass, f *df.File) {
-				for _, s := range f.Stages {
-					if isStageOrScratch(s) || s.Image == "" {
-						continue
-					}
-					ref, ok := f.BaseImage(s)
-					if !ok || ref.Digest != "" {
-						continue
-					}
+				baseImages(f, func(s *df.Stage, ref df.ImageRef) {
 					switch {
+					case ref.Digest != "":
 					case ref.Tag == "":
 						report(p, f, s.ImageSpan, "base image %q has no tag, so it means %q", ref.Raw, ref.Raw+":latest")
 					case ref.Tag == "latest":
 						report(p, f, s.ImageSpan, "base image %q uses the latest tag", ref.Raw)
 					}
-				}
+				})
 			}),
 		},
 		{
@@ -49,16 +43,12 @@ func baseRules() []*rule.Rule {
 			Good:        "FROM python:3.12-slim@sha256:<digest>",
 			Remediation: "Append the image digest (`@sha256:...`) to the base image and update it with a bot such as Renovate or Dependabot.",
 			Check: check(func(p *rule.Pass, f *df.File) {
-				for _, s := range f.Stages {
-					if isStageOrScratch(s) || s.Image == "" {
-						continue
+				baseImages(f, func(s *df.Stage, ref df.ImageRef) {
+					// DF001 covers untagged and latest.
+					if ref.Digest == "" && ref.Tag != "" && ref.Tag != "latest" {
+						report(p, f, s.ImageSpan, "base image %q is pinned by tag only, not by digest", ref.Raw)
 					}
-					ref, ok := f.BaseImage(s)
-					if !ok || ref.Digest != "" || ref.Tag == "" || ref.Tag == "latest" {
-						continue // DF001 covers untagged and latest
-					}
-					report(p, f, s.ImageSpan, "base image %q is pinned by tag only, not by digest", ref.Raw)
-				}
+				})
 			}),
 		},
 		{
@@ -119,6 +109,19 @@ func baseRules() []*rule.Rule {
 				}
 			}),
 		},
+	}
+}
+
+// baseImages calls fn for every stage whose base is an image (not scratch
+// or an earlier stage) that can be known statically.
+func baseImages(f *df.File, fn func(*df.Stage, df.ImageRef)) {
+	for _, s := range f.Stages {
+		if isStageOrScratch(s) || s.Image == "" {
+			continue
+		}
+		if ref, ok := f.BaseImage(s); ok {
+			fn(s, ref)
+		}
 	}
 }
 

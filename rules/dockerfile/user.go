@@ -51,20 +51,8 @@ func userRules() []*rule.Rule {
 			Good:        "USER root\nRUN apt-get update\nUSER 10001\nCMD [\"app\"]",
 			Remediation: "End the final stage with `USER` set to a non-root numeric UID.",
 			Check: check(func(p *rule.Pass, f *df.File) {
-				s := f.FinalStage()
-				if s == nil {
-					return
-				}
-				users := instructions(f, s, "user")
-				if len(users) == 0 {
-					return
-				}
-				last := users[len(users)-1]
-				if len(last.Args) == 0 {
-					return
-				}
-				if u := last.Args[0].Value; isRootUser(u) {
-					report(p, f, last.Args[0].Span, "the final stage runs as %q", u)
+				if u, ok := finalUser(f); ok && isRootUser(u.Value) {
+					report(p, f, u.Span, "the final stage runs as %q", u.Value)
 				}
 			}),
 		},
@@ -79,15 +67,10 @@ func userRules() []*rule.Rule {
 			Good:        "USER 10001:10001",
 			Remediation: "Use a numeric UID (and GID) in the final `USER`.",
 			Check: check(func(p *rule.Pass, f *df.File) {
-				s := f.FinalStage()
-				if s == nil {
+				a, ok := finalUser(f)
+				if !ok {
 					return
 				}
-				users := instructions(f, s, "user")
-				if len(users) == 0 || len(users[len(users)-1].Args) == 0 {
-					return
-				}
-				a := users[len(users)-1].Args[0]
 				name, _, _ := strings.Cut(a.Value, ":")
 				if isRootUser(name) || strings.Contains(name, "$") || isNumber(name) {
 					return
@@ -96,6 +79,22 @@ func userRules() []*rule.Rule {
 			}),
 		},
 	}
+}
+
+// finalUser returns the argument of the USER in effect at the end of the
+// final stage, looking through the stages it builds on.
+func finalUser(f *df.File) (df.Word, bool) {
+	for s := f.FinalStage(); s != nil; s = s.BaseStage {
+		users := instructions(f, s, "user")
+		if len(users) > 0 {
+			last := users[len(users)-1]
+			if len(last.Args) == 0 {
+				return df.Word{}, false
+			}
+			return last.Args[0], true
+		}
+	}
+	return df.Word{}, false
 }
 
 func isRootUser(u string) bool {
