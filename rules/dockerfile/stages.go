@@ -899,31 +899,47 @@ func stageCheckCopyWholeFS(p *rule.Pass, f *df.File) {
 			if root == nil {
 				continue
 			}
-			image := from
-			if src := stageResolve(f, from); src != nil {
-				r := stageRoot(src)
-				if strings.EqualFold(r.Image, "scratch") {
-					continue // a scratch stage holds only what was put in it
-				}
-				image = r.Image
-				if ref, ok := f.BaseImage(r); ok {
-					image = ref.Raw
-				}
+			if full, what := stageFullFS(f, from); full {
+				report(p, f, root.Word.Span, "COPY --from=%s %s copies the entire filesystem of %s", from, root.Value, what)
 			}
-			if stageToolboxImage(image) {
-				continue
-			}
-			report(p, f, root.Word.Span, "COPY --from=%s %s copies the entire filesystem of %q", from, root.Value, from)
 		}
 	}
 }
 
-// stageToolboxImage reports images built from scratch to be copied whole
-// (COPY --from=xx / / is tonistiigi/xx's documented use).
-func stageToolboxImage(image string) bool {
-	ref := df.ParseImageRef(image)
+// stageFullFS reports whether a --from value names something known to
+// hold a whole operating system: a stage that runs commands or is based on
+// an official Docker Hub image, or such an image itself. Images and
+// stages of unknown content are often tool bundles built FROM scratch to
+// be copied whole (tonistiigi/xx, docker/buildx-bin), so they do not count.
+func stageFullFS(f *df.File, from string) (bool, string) {
+	src := stageResolve(f, from)
+	if src == nil {
+		if _, err := strconv.Atoi(from); err == nil || strings.Contains(from, "$") {
+			return false, ""
+		}
+		return stageOfficialRef(df.ParseImageRef(from)), fmt.Sprintf("the image %q", from)
+	}
+	what := fmt.Sprintf("stage %q", from)
+	root := stageRoot(src)
+	if strings.EqualFold(root.Image, "scratch") {
+		return false, "" // a scratch stage holds only what was put in it
+	}
+	for _, st := range stageChain(src) {
+		if len(instructions(f, st, "run")) > 0 {
+			return true, what
+		}
+	}
+	ref, ok := f.BaseImage(root)
+	return ok && stageOfficialRef(ref), what
+}
+
+// stageOfficialRef reports whether ref is a Docker Hub official image.
+func stageOfficialRef(ref df.ImageRef) bool {
+	if ref.Registry != "" && ref.Registry != "docker.io" && ref.Registry != "index.docker.io" {
+		return false
+	}
 	repo := strings.TrimPrefix(ref.Repository, "library/")
-	return repo == "tonistiigi/xx"
+	return !strings.Contains(repo, "/") && stageOfficialImages[repo]
 }
 
 func stageCheckFirstInstruction(p *rule.Pass, f *df.File) {
@@ -1193,6 +1209,9 @@ func stageCheckRunCd(p *rule.Pass, f *df.File) {
 			continue // a variable, quotes, "cd -" or several operands
 		}
 		d := dir.Lit()
+		if c := path.Clean(d); c == "/tmp" || c == "/var/tmp" || strings.HasPrefix(c, "/tmp/") {
+			continue // a scratch area for this RUN alone: WORKDIR would outlive it
+		}
 		span := in.Script.Span(call)
 		if complete && i == len(calls)-1 {
 			report(p, f, span, "RUN cd %s has no effect: the directory change ends with the RUN; use WORKDIR %s", d, d)
@@ -1216,6 +1235,9 @@ func stageCallName(c *syntax.CallExpr) string {
 func stageCheckCopyRelative(p *rule.Pass, f *df.File) {
 	for _, s := range f.Stages {
 		chain := stageChain(s)
+		if strings.EqualFold(chain[0].Image, "scratch") {
+			continue // scratch works in "/", which no base image can change
+		}
 		set := false
 		for _, st := range chain[:len(chain)-1] {
 			if len(instructions(f, st, "workdir")) > 0 {
