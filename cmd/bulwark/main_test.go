@@ -172,3 +172,45 @@ func TestOutputFile(t *testing.T) {
 		t.Errorf("sarif file: %v\n%s", err, data)
 	}
 }
+
+func TestFixCommand(t *testing.T) {
+	src := "FROM alpine:3.20 as build\nADD app.conf /etc/app.conf\nUSER 10001\n"
+	dir := tree(t, map[string]string{"Dockerfile": src})
+	df := filepath.Join(dir, "Dockerfile")
+
+	code, out, errs := runCLI(t, "fix", "--diff", dir)
+	if code != exitOK || !strings.Contains(out, "-ADD app.conf") || !strings.Contains(out, "+COPY app.conf") {
+		t.Fatalf("fix --diff: exit %d\n%s\n%s", code, out, errs)
+	}
+	if data, _ := os.ReadFile(df); string(data) != src {
+		t.Fatal("--diff changed the file")
+	}
+	if !strings.Contains(errs, "not fixed:") {
+		t.Errorf("fix should list findings it cannot fix:\n%s", errs)
+	}
+
+	code, _, errs = runCLI(t, "fix", dir)
+	if code != exitOK {
+		t.Fatalf("fix: exit %d\n%s", code, errs)
+	}
+	data, _ := os.ReadFile(df)
+	if want := "FROM alpine:3.20 AS build\nCOPY app.conf /etc/app.conf\nUSER 10001\n"; string(data) != want {
+		t.Errorf("fixed file:\n%s\nwant:\n%s", data, want)
+	}
+	// Scanning again finds nothing fixable.
+	_, out, _ = runCLI(t, "scan", dir, "--format", "json")
+	var rep struct {
+		Findings []struct {
+			RuleID string `json:"rule_id"`
+			Fixes  []any  `json:"fixes"`
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range rep.Findings {
+		if len(f.Fixes) > 0 {
+			t.Errorf("%s still fixable after fix", f.RuleID)
+		}
+	}
+}
