@@ -615,7 +615,7 @@ func pkgCheckSudo(p *rule.Pass, f *df.File) {
 
 func pkgCheckOSPins(p *rule.Pass, f *df.File) {
 	pkgRuns(f, func(in *df.Instruction) {
-		for _, c := range in.Script.Commands {
+		for i, c := range in.Script.Commands {
 			if !pkgManagers[c.Name] || !c.NameArg.Literal {
 				continue
 			}
@@ -626,11 +626,15 @@ func pkgCheckOSPins(p *rule.Pass, f *df.File) {
 			var unpinned []df.Arg
 			switch c.Name {
 			case "apt-get", "apt":
-				if sub.Value != "install" || c.Flag("-t", "--target-release", "--default-release") {
+				if sub.Value != "install" || c.Flag("-t", "--target-release", "--default-release") || pkgAptSimulates(c) {
 					continue
 				}
+				all, purged := pkgAptTemporary(in.Script, i)
+				if all {
+					continue // build dependencies removed again in the same RUN
+				}
 				for _, a := range pkgOperands(c) {
-					if a.Literal && !pkgAptPinned(a.Value) {
+					if a.Literal && !pkgAptPinned(a.Value) && !purged[a.Value] {
 						unpinned = append(unpinned, a)
 					}
 				}
@@ -638,8 +642,9 @@ func pkgCheckOSPins(p *rule.Pass, f *df.File) {
 				if sub.Value != "add" || pkgApkVirtualDeleted(in, c) {
 					continue
 				}
+				deleted := pkgApkDeleted(in.Script, i)
 				for _, a := range pkgOperands(c) {
-					if a.Literal && !pkgApkPinned(a.Value) {
+					if a.Literal && !pkgApkPinned(a.Value) && !deleted[a.Value] {
 						unpinned = append(unpinned, a)
 					}
 				}
@@ -718,6 +723,55 @@ func pkgLocalFile(v string, exts ...string) bool {
 		}
 	}
 	return false
+}
+
+// pkgAptSimulates reports whether apt-get only simulates or downloads, so
+// nothing is installed.
+func pkgAptSimulates(c *df.Command) bool {
+	return c.Flag("-s", "--simulate", "--just-print", "--dry-run", "--recon", "--no-act", "-d", "--download-only")
+}
+
+// pkgAptTemporary reports whether the packages installed by the i-th
+// command are removed again later in the RUN: either purged by name, or by
+// the `apt-mark auto '.*'` ... `apt-get purge --auto-remove` idiom of the
+// official images, which removes everything installed since
+// `apt-mark showmanual`. It returns the names purged explicitly.
+func pkgAptTemporary(s *df.Script, i int) (all bool, purged map[string]bool) {
+	purged = map[string]bool{}
+	marked := false
+	for _, x := range s.Commands[i+1:] {
+		if x.Name == "apt-mark" {
+			if p := x.Positionals(); len(p) > 0 && p[0].Value == "auto" {
+				marked = true
+			}
+			continue
+		}
+		sub, ok := pkgIsSub(x, []string{"apt-get", "apt"}, "purge", "remove", "autoremove")
+		if !ok {
+			continue
+		}
+		if marked && (sub.Value == "autoremove" || x.Flag("--auto-remove", "--autoremove")) {
+			all = true
+		}
+		for _, a := range pkgOperands(x) {
+			purged[a.Value] = true
+		}
+	}
+	return all, purged
+}
+
+// pkgApkDeleted returns the names deleted with `apk del` after the i-th
+// command.
+func pkgApkDeleted(s *df.Script, i int) map[string]bool {
+	out := map[string]bool{}
+	for _, x := range s.Commands[i+1:] {
+		if _, ok := pkgIsSub(x, []string{"apk"}, "del"); ok {
+			for _, a := range pkgOperands(x) {
+				out[a.Value] = true
+			}
+		}
+	}
+	return out
 }
 
 // pkgAptPinned: pkg=version, pkg/release, a .deb file, or a removal (pkg-).
@@ -821,12 +875,12 @@ func pkgCheckNonInteractive(p *rule.Pass, f *df.File) {
 			var flag string
 			switch c.Name {
 			case "apt-get", "apt":
-				if pkgAptAssumesYes(in, c) {
+				if pkgAptAssumesYes(in, c) || c.Flag("-s", "--simulate", "--just-print", "--dry-run", "--recon", "--no-act") {
 					continue
 				}
 				flag = "-y"
 			case "yum", "dnf", "microdnf":
-				if c.Flag("-y", "--assumeyes") || pkgSetopt(c, "assumeyes") || pkgStageMentions(in, pkgRPMConfYesRe) {
+				if c.Flag("-y", "--assumeyes", "--assumeno") || pkgSetopt(c, "assumeyes") || pkgStageMentions(in, pkgRPMConfYesRe) {
 					continue
 				}
 				flag = "-y"
@@ -953,7 +1007,7 @@ func pkgCheckRecommends(p *rule.Pass, f *df.File) {
 		}
 		for _, c := range in.Script.Commands {
 			sub, ok := pkgIsSub(c, []string{"apt-get", "apt"}, "install")
-			if !ok || len(pkgOperands(c)) == 0 || c.Flag("--no-install-recommends", "--install-recommends") {
+			if !ok || len(pkgOperands(c)) == 0 || c.Flag("--no-install-recommends", "--install-recommends") || pkgAptSimulates(c) {
 				continue
 			}
 			skip := false
@@ -1423,7 +1477,8 @@ func pkgPipCacheRemoved(cmds []*df.Command) bool {
 	for _, x := range cmds {
 		if x.Name == "rm" {
 			for _, a := range x.Positionals() {
-				if a.Literal && (strings.Contains(a.Value, "/.cache/pip") || pkgCleanPath(a.Value) == "/root/.cache") {
+				v := strings.TrimSuffix(strings.TrimRight(a.Value, "*"), "/")
+				if a.Literal && (strings.Contains(v, "/.cache/pip") || strings.Contains(v, "/.pip/cache") || strings.HasSuffix(v, "/.cache")) {
 					return true
 				}
 			}
@@ -1631,7 +1686,7 @@ func pkgCheckYarnCache(p *rule.Pass, f *df.File) {
 		}
 		cmds := in.Script.Commands
 		for i, c := range cmds {
-			if c.Name != "yarn" || !c.NameArg.Literal || c.Flag("--cache-folder") {
+			if c.Name != "yarn" || !c.NameArg.Literal || c.Flag("--cache-folder", "--version", "-v", "--help", "-h") {
 				continue
 			}
 			ps := c.Positionals("--cache-folder", "--modules-folder", "--network-timeout", "--mutex", "--cwd")
@@ -1728,7 +1783,7 @@ func pkgCheckWgetProgress(p *rule.Pass, f *df.File) {
 				pkgWgetShort(c, "qoa") {
 				continue
 			}
-			report(p, f, c.NameArg.Span, "wget without --progress=dot:giga, -nv or -q prints thousands of progress lines in the build log")
+			report(p, f, c.NameArg.Span, "wget without --progress=dot:giga, -nv or -q floods the build log with progress dots")
 		}
 	})
 }
