@@ -1412,13 +1412,10 @@ func pkgCheckPipCache(p *rule.Pass, f *df.File) {
 			return
 		}
 		cmds := in.Script.Commands
-		exported := false
+		exports := pkgExports(in.Script, "PIP_NO_CACHE_DIR")
 		for i, c := range cmds {
-			if pkgSetsVar(c, "PIP_NO_CACHE_DIR") {
-				exported = true
-			}
 			args, sub, ok := pkgPipInstall(c)
-			if !ok || exported {
+			if !ok || (len(exports) > 0 && exports[0] < int(c.Call.Pos().Offset())) {
 				continue
 			}
 			pc := &df.Command{Args: args}
@@ -1438,19 +1435,23 @@ func pkgCheckPipCache(p *rule.Pass, f *df.File) {
 	})
 }
 
-// pkgSetsVar reports whether c is `export NAME=...` (or declare/typeset).
-func pkgSetsVar(c *df.Command, name string) bool {
-	switch c.Name {
-	case "export", "declare", "typeset", "local", "readonly":
-	default:
-		return pkgCallAssigns(c, name) && len(c.Call.Args) == 0
-	}
-	for _, a := range c.Args {
-		if strings.HasPrefix(a.Value, name+"=") {
+// pkgExports returns the offsets (in the script source) of the `export`,
+// `declare -x` and similar statements that set the variable.
+func pkgExports(s *df.Script, name string) []int {
+	var out []int
+	syntax.Walk(s.AST, func(n syntax.Node) bool {
+		d, ok := n.(*syntax.DeclClause)
+		if !ok {
 			return true
 		}
-	}
-	return false
+		for _, a := range d.Args {
+			if a.Name != nil && a.Name.Value == name {
+				out = append(out, int(d.Pos().Offset()))
+			}
+		}
+		return true
+	})
+	return out
 }
 
 // pkgCallAssigns reports whether the command sets the variable for itself
@@ -1733,40 +1734,32 @@ func pkgCheckYarnCache(p *rule.Pass, f *df.File) {
 
 func pkgCheckWgetCurl(p *rule.Pass, f *df.File) {
 	final := pkgFinalChain(f)
-	for _, s := range f.Stages {
-		if !final[s] {
+	// The final stage and the stages it builds on make up one image.
+	var firstWget, firstCurl *df.Command
+	var wgetLine, curlLine int
+	for _, in := range f.Instructions {
+		if in.Cmd != "run" || in.Script == nil || !final[in.Stage] {
 			continue
 		}
-		var firstWget, firstCurl *df.Command
-		var wgetLine, curlLine int
-		for _, in := range s.Instructions {
-			if in.Cmd != "run" || in.Script == nil {
+		for _, c := range in.Script.Commands {
+			if !c.NameArg.Literal {
 				continue
 			}
-			for _, c := range in.Script.Commands {
-				if !c.NameArg.Literal {
-					continue
-				}
-				switch c.Name {
-				case "wget":
-					if firstWget == nil {
-						firstWget, wgetLine = c, in.StartLine
-					}
-				case "curl":
-					if firstCurl == nil {
-						firstCurl, curlLine = c, in.StartLine
-					}
-				}
+			switch {
+			case c.Name == "wget" && firstWget == nil:
+				firstWget, wgetLine = c, in.StartLine
+			case c.Name == "curl" && firstCurl == nil:
+				firstCurl, curlLine = c, in.StartLine
 			}
 		}
-		if firstWget == nil || firstCurl == nil {
-			continue
-		}
-		if firstWget.Span.Start > firstCurl.Span.Start {
-			report(p, f, firstWget.NameArg.Span, "stage uses wget and also curl (line %d); one download tool is enough", curlLine)
-		} else {
-			report(p, f, firstCurl.NameArg.Span, "stage uses curl and also wget (line %d); one download tool is enough", wgetLine)
-		}
+	}
+	if firstWget == nil || firstCurl == nil {
+		return
+	}
+	if firstWget.Span.Start > firstCurl.Span.Start {
+		report(p, f, firstWget.NameArg.Span, "image uses wget and also curl (line %d); one download tool is enough", curlLine)
+	} else {
+		report(p, f, firstCurl.NameArg.Span, "image uses curl and also wget (line %d); one download tool is enough", wgetLine)
 	}
 }
 
