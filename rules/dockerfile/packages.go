@@ -100,7 +100,7 @@ func packageRules() []*rule.Rule {
 			ID: "DF106", Slug: "package-update-alone", Kind: rule.Dockerfile, Severity: finding.Medium,
 			Title: "package index refreshed in a RUN of its own",
 			Tags:  []string{"cis-docker:4.7"},
-			Peers: []string{"trivy:DS-0017", "cis-docker:4.7"},
+			Peers: []string{"trivy:DS-0017"},
 			Why: "Docker caches each RUN as a layer. An index refresh alone in its RUN is cached once and reused by later " +
 				"builds, so the install in the next RUN works from a stale index: it installs outdated packages that miss " +
 				"security fixes, or fails when the mirror has dropped them.",
@@ -336,8 +336,8 @@ func pkgCmdSpan(c *df.Command, to df.Arg) df.Span {
 	return df.Span{Start: c.NameArg.Span.Start, End: to.Span.End}
 }
 
-// pkgRuns calls fn for every parsed RUN in the file, with the stage it
-// belongs to. ONBUILD triggers are not examined.
+// pkgRuns calls fn for every RUN of the file whose shell parsed. ONBUILD
+// triggers are not examined.
 func pkgRuns(f *df.File, fn func(in *df.Instruction)) {
 	for _, in := range f.Instructions {
 		if in.Cmd == "run" && in.Script != nil && in.Script.AST != nil {
@@ -1484,23 +1484,23 @@ func pkgPipCacheRemoved(cmds []*df.Command) bool {
 				}
 			}
 		}
-		if _, sub, ok := pkgPipCache(x); ok && (sub == "purge" || sub == "remove") {
+		if sub := pkgPipCache(x); sub == "purge" || sub == "remove" {
 			return true
 		}
 	}
 	return false
 }
 
-// pkgPipCache recognises `pip cache <sub>`.
-func pkgPipCache(c *df.Command) (*df.Command, string, bool) {
+// pkgPipCache returns the subcommand of `pip cache <sub>`, or "".
+func pkgPipCache(c *df.Command) string {
 	if !pkgPipNameRe.MatchString(c.Name) {
-		return nil, "", false
+		return ""
 	}
 	p := c.Positionals(pkgPipGeneralOpts...)
 	if len(p) >= 2 && p[0].Value == "cache" {
-		return c, p[1].Value, true
+		return p[1].Value
 	}
-	return nil, "", false
+	return ""
 }
 
 // ---------------------------------------------------------------------------
