@@ -38,7 +38,7 @@ func writeTable(w io.Writer, r *Report, opts Options) error {
 			sev := fmt.Sprintf("%-8s", f.Severity)
 			fmt.Fprintf(&b, "  %-8s %s %-6s %s\n", pos, paint(severityColor[f.Severity], sev), f.RuleID, f.Message)
 			if f.Remediation != "" {
-				fmt.Fprintf(&b, "  %-8s %s\n", "", paint(ansiDim, "fix: "+f.Remediation))
+				fmt.Fprintf(&b, "  %-8s %s\n", "", paint(ansiDim, "remedy: "+f.Remediation))
 			}
 		}
 		b.WriteString("\n")
