@@ -112,8 +112,8 @@ func styleRules() []*rule.Rule {
 			ID: "DF047", Slug: "onbuild-forbidden-trigger", Kind: rule.Dockerfile, Severity: finding.Low,
 			Title: "ONBUILD triggers ONBUILD, FROM or MAINTAINER",
 			Peers: []string{"hadolint:DL3043"},
-			Why: "BuildKit refuses `ONBUILD ONBUILD`, `ONBUILD FROM` and `ONBUILD MAINTAINER`: the Dockerfile does not build, " +
-				"and older builders produced images whose children failed to build.",
+			Why: "Docker does not allow `ONBUILD ONBUILD`, `ONBUILD FROM` or `ONBUILD MAINTAINER` as triggers: " +
+				"BuildKit rejects the Dockerfile, so the image does not build.",
 			Bad:         "ONBUILD FROM alpine:3.20",
 			Good:        "ONBUILD COPY . /app/src",
 			Remediation: "Remove the ONBUILD trigger, or trigger an instruction that ONBUILD allows.",
@@ -208,8 +208,8 @@ func styleRules() []*rule.Rule {
 			ID: "DF055", Slug: "empty-continuation-line", Kind: rule.Dockerfile, Severity: finding.Info,
 			Title: "empty line inside a line continuation",
 			Peers: []string{"buildkit:NoEmptyContinuation"},
-			Why: "BuildKit skips blank lines inside a `\\` continuation, so a forgotten backslash above a blank line silently " +
-				"glues the next instruction onto the command; empty continuation lines will become errors in a future release.",
+			Why: "BuildKit skips blank lines inside a `\\` continuation, so a trailing backslash left above a blank line silently " +
+				"glues the next line, even the next instruction, onto the command; empty continuation lines will become errors in a future release.",
 			Bad:         "RUN apk add --no-cache \\\n\n    curl",
 			Good:        "RUN apk add --no-cache \\\n    curl",
 			Remediation: "Remove the blank lines inside the continued instruction (a comment line is allowed there).",
@@ -268,6 +268,29 @@ func styleBefore(in *df.Instruction) []*df.Instruction {
 	return out
 }
 
+// stylePOSIX reports whether shell-form instructions at in run under a
+// POSIX shell, following SHELL through the stages in builds on (the
+// model's ShellIsPOSIX only looks at in's own stage).
+func stylePOSIX(f *df.File, in *df.Instruction) bool {
+	if !f.ShellIsPOSIX(in) {
+		return false
+	}
+	posix := f.Escape != '`'
+	for _, x := range styleBefore(in) {
+		if x.Cmd != "shell" {
+			continue
+		}
+		posix = len(x.Args) == 0
+		if len(x.Args) > 0 {
+			switch path.Base(strings.ToLower(x.Args[0].Value)) {
+			case "sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "busybox":
+				posix = true
+			}
+		}
+	}
+	return posix
+}
+
 // styleChainHas reports whether the stage or a stage it builds on has an
 // instruction named cmd.
 func styleChainHas(f *df.File, s *df.Stage, cmd string) bool {
@@ -288,6 +311,19 @@ func styleHasCommentLines(f *df.File, in *df.Instruction) bool {
 		}
 	}
 	return false
+}
+
+// styleSpanHolds reports whether the source at sp starts and ends like
+// text, so that an edit of sp replaces exactly that text. It guards fixes
+// against spans the model could not map precisely.
+func styleSpanHolds(f *df.File, sp df.Span, text string) bool {
+	text = strings.TrimSpace(text)
+	if text == "" || sp.Start < 0 || sp.End > len(f.Source) || sp.End <= sp.Start {
+		return false
+	}
+	src := string(f.Source[sp.Start:sp.End])
+	return strings.HasPrefix(src, text[:1]) && strings.HasSuffix(src, text[len(text)-1:]) &&
+		(len(text) < 2 || strings.HasPrefix(src, text[:2]))
 }
 
 // styleSameCase returns word in the case of the keyword kw (upper, lower).
@@ -527,7 +563,7 @@ func styleShellForm(p *rule.Pass, f *df.File) {
 			if in.Cmd != "cmd" && in.Cmd != "entrypoint" || in.JSON {
 				continue
 			}
-			if strings.TrimSpace(in.ArgText()) == "" || !f.ShellIsPOSIX(in) {
+			if strings.TrimSpace(in.ArgText()) == "" || !stylePOSIX(f, in) {
 				continue
 			}
 			if _, ok := styleParseLenientJSON(strings.TrimSpace(in.ArgText())); ok {
@@ -546,7 +582,7 @@ func styleShellForm(p *rule.Pass, f *df.File) {
 				msg = "%s in shell form runs %q under /bin/sh -c, which does not forward SIGTERM and ignores CMD and run arguments"
 			}
 			words, ok := styleExecWords(sc)
-			if ok && len(in.Heredocs) == 0 && !styleHasCommentLines(f, in) {
+			if ok && len(in.Heredocs) == 0 && !styleHasCommentLines(f, in) && styleSpanHolds(f, in.ArgsSpan, in.ArgText()) {
 				// Converting changes how CMD and ENTRYPOINT combine; only fix
 				// when the other one is absent from the stage.
 				other := "entrypoint"
@@ -762,7 +798,7 @@ func styleInvalidJSON(p *rule.Pass, f *df.File) {
 		case "copy", "add":
 			effect = "so the brackets and quotes become part of the paths"
 		}
-		if arr.clean && !styleHasCommentLines(f, in) {
+		if arr.clean && !styleHasCommentLines(f, in) && styleSpanHolds(f, in.ArgsSpan, in.ArgText()) {
 			fx := replace("Rewrite as a JSON array", in.ArgsSpan, styleJSONArray(arr.elems))
 			reportFix(p, f, in.ArgsSpan, fx, "%s array is not valid JSON (%s), %s", kw, arr.problem, effect)
 			continue
@@ -814,7 +850,7 @@ func styleMaintainer(p *rule.Pass, f *df.File) {
 			continue
 		}
 		val := strings.TrimSpace(in.ArgText())
-		if val == "" || styleHasCommentLines(f, in) {
+		if val == "" || styleHasCommentLines(f, in) || !styleSpanHolds(f, in.ArgsSpan, val) {
 			report(p, f, keywordSpan(in), "MAINTAINER is deprecated; use the org.opencontainers.image.authors label")
 			continue
 		}
@@ -918,7 +954,7 @@ func styleLegacyKeyValue(p *rule.Pass, f *df.File) {
 		kv := pairs[0]
 		kw := strings.ToUpper(in.Cmd)
 		msg := fmt.Sprintf("%s %s uses the legacy \"key value\" form; write %s=...", kw, kv.key, kv.key)
-		if styleHasCommentLines(f, in) || strings.Contains(kv.key, "=") {
+		if styleHasCommentLines(f, in) || strings.Contains(kv.key, "=") || !styleSpanHolds(f, kv.span, kv.key+" "+kv.value) {
 			report(p, f, kv.keySpan, "%s", msg)
 			continue
 		}
@@ -1126,7 +1162,7 @@ var stylePipeSafe = map[string]bool{"echo": true, "printf": true, "yes": true, "
 
 func stylePipefail(p *rule.Pass, f *df.File) {
 	for _, in := range f.Instructions {
-		if in.Cmd != "run" || in.Script == nil || in.Script.AST == nil {
+		if in.Cmd != "run" || in.Script == nil || in.Script.AST == nil || !stylePOSIX(f, in) {
 			continue
 		}
 		shellOn := false
@@ -1157,6 +1193,26 @@ func stylePipefail(p *rule.Pass, f *df.File) {
 				}
 			}
 		}
+		// A pipe inside a command substitution only matters when the
+		// substitution is a bare assignment (X=$(a | b)), whose status
+		// is the command's; as an argument its status is lost anyway.
+		counted := map[syntax.Node]bool{}
+		var substs []syntax.Node
+		syntax.Walk(sc.AST, func(n syntax.Node) bool {
+			switch n := n.(type) {
+			case *syntax.CallExpr:
+				if len(n.Args) == 0 {
+					for _, a := range n.Assigns {
+						if a.Value != nil {
+							styleMarkSubsts(a.Value, counted)
+						}
+					}
+				}
+			case *syntax.CmdSubst, *syntax.ProcSubst:
+				substs = append(substs, n)
+			}
+			return true
+		})
 		// Find the pipelines, outermost only.
 		inner := map[*syntax.BinaryCmd]bool{}
 		var pipes []*syntax.BinaryCmd
@@ -1164,6 +1220,11 @@ func stylePipefail(p *rule.Pass, f *df.File) {
 			b, ok := n.(*syntax.BinaryCmd)
 			if !ok || b.Op != syntax.Pipe && b.Op != syntax.PipeAll {
 				return true
+			}
+			for _, sub := range substs {
+				if !counted[sub] && sub.Pos().Offset() < b.Pos().Offset() && b.End().Offset() <= sub.End().Offset() {
+					return true
+				}
 			}
 			for _, side := range []*syntax.Stmt{b.X, b.Y} {
 				if c, ok := side.Cmd.(*syntax.BinaryCmd); ok && (c.Op == syntax.Pipe || c.Op == syntax.PipeAll) {
@@ -1182,10 +1243,10 @@ func stylePipefail(p *rule.Pass, f *df.File) {
 			stages, ops := styleFlattenPipe(b, nil, nil)
 			name, op := "", syntax.Pos{}
 			for i, st := range stages[:len(stages)-1] {
-				call, ok := st.Cmd.(*syntax.CallExpr)
-				if ok && byCall[call] != nil && stylePipeSafe[byCall[call].Name] {
+				if styleSafeStage(st, byCall) {
 					continue
 				}
+				call, ok := st.Cmd.(*syntax.CallExpr)
 				name, op = "a command", ops[i]
 				if ok && byCall[call] != nil {
 					name = byCall[call].Name
@@ -1203,6 +1264,45 @@ func stylePipefail(p *rule.Pass, f *df.File) {
 			break // one finding per RUN
 		}
 	}
+}
+
+// styleMarkSubsts marks the command substitutions that make up a word.
+func styleMarkSubsts(w *syntax.Word, marks map[syntax.Node]bool) {
+	for _, part := range w.Parts {
+		switch pt := part.(type) {
+		case *syntax.CmdSubst:
+			marks[pt] = true
+		case *syntax.DblQuoted:
+			for _, q := range pt.Parts {
+				if cs, ok := q.(*syntax.CmdSubst); ok {
+					marks[cs] = true
+				}
+			}
+		}
+	}
+}
+
+// styleSafeStage reports whether every command a pipeline stage runs is
+// one that cannot fail (echo, printf, ...), as in `{ echo a; echo b; } | tee f`.
+// Commands inside substitutions do not count: their status is lost.
+func styleSafeStage(st *syntax.Stmt, byCall map[*syntax.CallExpr]*df.Command) bool {
+	safe, seen := true, false
+	syntax.Walk(st, func(n syntax.Node) bool {
+		switch n := n.(type) {
+		case *syntax.CmdSubst, *syntax.ProcSubst:
+			return false
+		case *syntax.CallExpr:
+			if len(n.Args) == 0 {
+				return true // assignments only
+			}
+			seen = true
+			if c := byCall[n]; c == nil || !stylePipeSafe[c.Name] {
+				safe = false
+			}
+		}
+		return safe
+	})
+	return safe && seen
 }
 
 // styleFlattenPipe lists the stages of a pipeline and the operator after
@@ -1225,7 +1325,7 @@ func styleFlattenPipe(b *syntax.BinaryCmd, stages []*syntax.Stmt, ops []syntax.P
 
 func styleShellSymlink(p *rule.Pass, f *df.File) {
 	commands(f, func(in *df.Instruction, c *df.Command) {
-		if c.Name != "ln" {
+		if c.Name != "ln" || !stylePOSIX(f, in) {
 			return
 		}
 		pos := c.Positionals("-t", "--target-directory", "-S", "--suffix")
@@ -1276,7 +1376,6 @@ func styleConsecutiveRun(p *rule.Pass, f *df.File) {
 		}
 		if prev != nil && styleRunFlags(prev) == styleRunFlags(in) && styleRunSize(prev) <= 2 && styleRunSize(in) <= 2 {
 			report(p, f, keywordSpan(in), "RUN follows the RUN at line %d with the same flags; merge them into one layer", prev.StartLine)
-			continue // like hadolint, keep comparing with the first of the run
 		}
 		prev = in
 	}
