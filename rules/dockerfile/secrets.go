@@ -99,8 +99,8 @@ func keyValues(in *df.Instruction) []keyValue {
 			k, v, ok := strings.Cut(a.Value, "=")
 			out = append(out, keyValue{key: k, value: v, hasValue: ok, span: a.Span})
 		}
-	default: // ENV and LABEL alternate key and value nodes
-		for i := 0; i+1 < len(in.Args); i += 2 {
+	default: // ENV and LABEL: key, value and separator triples
+		for i := 0; i+1 < len(in.Args); i += 3 {
 			k, v := in.Args[i], in.Args[i+1]
 			out = append(out, keyValue{key: k.Value, value: strings.Trim(v.Value, `"'`), hasValue: true, span: k.Span})
 		}

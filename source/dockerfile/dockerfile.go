@@ -531,9 +531,18 @@ func (f *File) splitFlagsAndArgs(in *Instruction) {
 	}
 	// Locate each parsed argument verbatim, left to right.
 	cursor := argStart
-	for nx := in.Node.Next; nx != nil; nx = nx.Next {
+	// ENV and LABEL arguments come in triples: key, value, and the
+	// separator ("=" or "" for the legacy "ENV key value" form).
+	triples := in.Cmd == "env" || in.Cmd == "label"
+	i = 0
+	for nx := in.Node.Next; nx != nil; nx, i = nx.Next, i+1 {
 		v := nx.Value
 		w := Word{Value: v, Span: in.ArgsSpan}
+		if triples && i%3 == 2 {
+			w.Span = Span{in.sourceSpan(cursor, cursor).Start, in.sourceSpan(cursor, cursor).Start}
+			in.Args = append(in.Args, w)
+			continue
+		}
 		if v != "" && cursor <= len(s) {
 			if j := strings.Index(s[cursor:argEnd], v); j >= 0 && cursor+j+len(v) <= argEnd {
 				w.Span = in.sourceSpan(cursor+j, cursor+j+len(v))

@@ -148,3 +148,34 @@ func TestExecFormShell(t *testing.T) {
 		t.Error("a non-shell exec form got a script")
 	}
 }
+
+func TestEnvLabelSpans(t *testing.T) {
+	src := "FROM x\nENV A=1 B=\"two words\" C=3\nLABEL a=b c=d\n"
+	f, err := Parse("Dockerfile", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, in := range f.Instructions[1:] {
+		for i, a := range in.Args {
+			if i%3 != 2 {
+				got = append(got, src[a.Span.Start:a.Span.End])
+			}
+		}
+	}
+	want := []string{"A", "1", "B", `"two words"`, "C", "3", "a", "b", "c", "d"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("spans %q, want %q", got, want)
+	}
+}
+
+func TestShellFollowsParentStage(t *testing.T) {
+	src := "FROM mcr.microsoft.com/powershell AS base\nSHELL [\"pwsh\", \"-Command\"]\nFROM base\nRUN Get-ChildItem | Select-Object Name\n"
+	f, err := Parse("Dockerfile", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Instructions[3].Script != nil {
+		t.Error("a RUN under a PowerShell SHELL inherited from the parent stage was parsed as sh")
+	}
+}

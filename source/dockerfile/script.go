@@ -94,12 +94,22 @@ func posixShell(args []Word) bool {
 // ShellIsPOSIX reports whether shell-form instructions in the stage at
 // the point of in run under a POSIX shell.
 func (f *File) ShellIsPOSIX(in *Instruction) bool {
-	posix := f.Escape != '`'
 	if in.Stage == nil {
-		return posix
+		return f.Escape != '`'
 	}
-	for _, x := range in.Stage.Instructions {
-		if x == in {
+	return f.stageShellPOSIX(in.Stage, in)
+}
+
+// stageShellPOSIX reports whether the SHELL in effect in stage s before
+// instruction stop (nil: at the end of the stage) is POSIX, following the
+// stages s builds on.
+func (f *File) stageShellPOSIX(s *Stage, stop *Instruction) bool {
+	posix := f.Escape != '`'
+	if s.BaseStage != nil && s.BaseStage != s {
+		posix = f.stageShellPOSIX(s.BaseStage, nil)
+	}
+	for _, x := range s.Instructions {
+		if x == stop {
 			break
 		}
 		if x.Cmd == "shell" {
