@@ -268,29 +268,6 @@ func styleBefore(in *df.Instruction) []*df.Instruction {
 	return out
 }
 
-// stylePOSIX reports whether shell-form instructions at in run under a
-// POSIX shell, following SHELL through the stages in builds on (the
-// model's ShellIsPOSIX only looks at in's own stage).
-func stylePOSIX(f *df.File, in *df.Instruction) bool {
-	if !f.ShellIsPOSIX(in) {
-		return false
-	}
-	posix := f.Escape != '`'
-	for _, x := range styleBefore(in) {
-		if x.Cmd != "shell" {
-			continue
-		}
-		posix = len(x.Args) == 0
-		if len(x.Args) > 0 {
-			switch path.Base(strings.ToLower(x.Args[0].Value)) {
-			case "sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "busybox":
-				posix = true
-			}
-		}
-	}
-	return posix
-}
-
 // styleChainHas reports whether the stage or a stage it builds on has an
 // instruction named cmd.
 func styleChainHas(f *df.File, s *df.Stage, cmd string) bool {
@@ -563,7 +540,7 @@ func styleShellForm(p *rule.Pass, f *df.File) {
 			if in.Cmd != "cmd" && in.Cmd != "entrypoint" || in.JSON {
 				continue
 			}
-			if strings.TrimSpace(in.ArgText()) == "" || !stylePOSIX(f, in) {
+			if strings.TrimSpace(in.ArgText()) == "" || !f.ShellIsPOSIX(in) {
 				continue
 			}
 			if _, ok := styleParseLenientJSON(strings.TrimSpace(in.ArgText())); ok {
@@ -1162,7 +1139,7 @@ var stylePipeSafe = map[string]bool{"echo": true, "printf": true, "yes": true, "
 
 func stylePipefail(p *rule.Pass, f *df.File) {
 	for _, in := range f.Instructions {
-		if in.Cmd != "run" || in.Script == nil || in.Script.AST == nil || !stylePOSIX(f, in) {
+		if in.Cmd != "run" || in.Script == nil || in.Script.AST == nil || !f.ShellIsPOSIX(in) {
 			continue
 		}
 		shellOn := false
@@ -1325,7 +1302,7 @@ func styleFlattenPipe(b *syntax.BinaryCmd, stages []*syntax.Stmt, ops []syntax.P
 
 func styleShellSymlink(p *rule.Pass, f *df.File) {
 	commands(f, func(in *df.Instruction, c *df.Command) {
-		if c.Name != "ln" || !stylePOSIX(f, in) {
+		if c.Name != "ln" || !f.ShellIsPOSIX(in) {
 			return
 		}
 		pos := c.Positionals("-t", "--target-directory", "-S", "--suffix")
