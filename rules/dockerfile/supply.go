@@ -421,21 +421,48 @@ func supplySubstFetch(w *syntax.Word, idx map[*syntax.CallExpr]*df.Command, proc
 	return found
 }
 
+// supplyPipeline flattens a pipeline into its commands, in order; a
+// stage that is not a simple command is nil.
+func supplyPipeline(bc *syntax.BinaryCmd, idx map[*syntax.CallExpr]*df.Command, seen map[*syntax.BinaryCmd]bool) []*df.Command {
+	seen[bc] = true
+	var out []*df.Command
+	for _, st := range []*syntax.Stmt{bc.X, bc.Y} {
+		if inner, ok := st.Cmd.(*syntax.BinaryCmd); ok && (inner.Op == syntax.Pipe || inner.Op == syntax.PipeAll) {
+			out = append(out, supplyPipeline(inner, idx, seen)...)
+			continue
+		}
+		var c *df.Command
+		if call, ok := st.Cmd.(*syntax.CallExpr); ok {
+			c = idx[call]
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
 func supplyCheckRemoteExec(p *rule.Pass, f *df.File) {
 	supplyScripts(f, func(in *df.Instruction, s *df.Script) {
 		idx := supplyCallIndex(s)
+		seen := map[*syntax.BinaryCmd]bool{}
 		syntax.Walk(s.AST, func(n syntax.Node) bool {
 			switch x := n.(type) {
 			case *syntax.BinaryCmd:
-				if x.Op != syntax.Pipe && x.Op != syntax.PipeAll {
+				if x.Op != syntax.Pipe && x.Op != syntax.PipeAll || seen[x] {
 					return true
 				}
-				dl, run := supplyLastCall(x.X, idx), supplyFirstCall(x.Y, idx)
-				if dl == nil || run == nil || !supplyFetchesToStdout(dl) || !supplyReadsStdinScript(run) {
-					return true
+				cmds := supplyPipeline(x, idx, seen)
+				for k, run := range cmds {
+					if run == nil || k == 0 || !supplyReadsStdinScript(run) {
+						continue
+					}
+					for _, dl := range cmds[:k] {
+						if dl != nil && supplyFetchesToStdout(dl) {
+							report(p, f, df.Span{Start: dl.Span.Start, End: run.Span.End},
+								"%s is piped into %s, which runs the downloaded script without verifying it", supplyWhat(dl), run.Name)
+							break
+						}
+					}
 				}
-				report(p, f, df.Span{Start: dl.Span.Start, End: run.Span.End},
-					"%s is piped into %s, which runs the downloaded script without verifying it", supplyWhat(dl), run.Name)
 			case *syntax.CallExpr:
 				c := idx[x]
 				if c == nil {
@@ -447,7 +474,121 @@ func supplyCheckRemoteExec(p *rule.Pass, f *df.File) {
 			}
 			return true
 		})
+		supplyCheckDownloadRun(p, f, s, idx)
 	})
+}
+
+// supplyVerifiers are commands that check a download's checksum or
+// signature.
+var supplyVerifiers = map[string]bool{
+	"sha1sum": true, "sha224sum": true, "sha256sum": true, "sha384sum": true, "sha512sum": true, "shasum": true,
+	"md5sum": true, "b2sum": true, "cksum": true, "gpg": true, "gpg2": true, "gpgv": true, "cosign": true,
+	"minisign": true, "signify": true, "openssl": true, "slsa-verifier": true, "rpm": true, "sigstore": true,
+}
+
+// supplyDownloadTarget returns the file a download command writes, or "".
+func supplyDownloadTarget(c *df.Command, st *syntax.Stmt) string {
+	urlBase := func() string {
+		if u, err := url.Parse(supplyURL(c)); err == nil && u.Path != "" && !strings.HasSuffix(u.Path, "/") {
+			return path.Base(u.Path)
+		}
+		return ""
+	}
+	switch c.Name {
+	case "curl":
+		if v, ok := supplyOptValue(c.Args, 'o', "--output"); ok {
+			if v == "-" {
+				break
+			}
+			return v
+		}
+		if supplyFindOpt(c.Args, "-O", "--remote-name") >= 0 {
+			return urlBase()
+		}
+	case "wget":
+		if v, ok := supplyOptValue(c.Args, 'O', "--output-document"); ok {
+			if v == "-" {
+				break
+			}
+			return v
+		}
+		return urlBase()
+	default:
+		return ""
+	}
+	if st != nil {
+		for _, r := range st.Redirs {
+			if (r.Op == syntax.RdrOut || r.Op == syntax.RdrClob) && r.Word != nil {
+				var b strings.Builder
+				if supplyWordValue(&b, r.Word) {
+					return b.String()
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// supplyCheckDownloadRun reports a script that downloads a file and runs
+// it with an interpreter, or directly, with no checksum or signature check
+// in between.
+func supplyCheckDownloadRun(p *rule.Pass, f *df.File, s *df.Script, idx map[*syntax.CallExpr]*df.Command) {
+	type download struct {
+		c    *df.Command
+		base string
+	}
+	var downloads []download
+	stmtOf := map[*df.Command]*syntax.Stmt{}
+	syntax.Walk(s.AST, func(n syntax.Node) bool {
+		if st, ok := n.(*syntax.Stmt); ok {
+			if call, ok := st.Cmd.(*syntax.CallExpr); ok && idx[call] != nil {
+				stmtOf[idx[call]] = st
+			}
+		}
+		return true
+	})
+	for _, c := range s.Commands {
+		if supplyVerifiers[c.Name] {
+			downloads = nil // everything fetched so far is (or may be) checked
+			continue
+		}
+		if t := supplyDownloadTarget(c, stmtOf[c]); t != "" && !strings.Contains(t, "$") {
+			downloads = append(downloads, download{c: c, base: path.Base(t)})
+			continue
+		}
+		var script df.Arg
+		if _, _, ok := supplyInterpreter(c.Name); ok {
+			if supplyReadsStdinScript(c) {
+				continue
+			}
+			_, codeOpts, _ := supplyInterpreter(c.Name)
+			if supplyFindOpt(c.Args, codeOpts...) >= 0 || supplyFindOpt(c.Args, "-m") >= 0 && supplyPython.MatchString(c.Name) {
+				continue
+			}
+			pos := c.Positionals("-o", "-O", "-W", "-X")
+			if len(pos) == 0 {
+				continue
+			}
+			script = pos[0]
+		} else if strings.Contains(c.NameArg.Value, "/") {
+			script = c.NameArg
+		} else {
+			continue
+		}
+		if !script.Literal {
+			continue
+		}
+		for _, d := range downloads {
+			if path.Base(script.Value) == d.base {
+				runner := c.Name + " runs"
+				if script.Span == c.NameArg.Span {
+					runner = "the script runs"
+				}
+				report(p, f, c.Span, "%s %s, downloaded by %s, without verifying its checksum or signature", runner, script.Value, supplyWhat(d.c))
+				break
+			}
+		}
+	}
 }
 
 // supplySubstExec finds code that an interpreter gets from a download
@@ -625,6 +766,29 @@ type supplyFlagHit struct {
 	fix    bool
 }
 
+// supplyValueLetters lists, per program, the short options that take a
+// value: in "-uk" the k is curl -u's value, not -k.
+var supplyValueLetters = map[string]string{
+	"curl":       "AbcCdDeEFHKmoPQrTuUwxXyYz",
+	"conda":      "cnpC",
+	"mamba":      "cnpC",
+	"micromamba": "cnprC",
+}
+
+// supplyInGroup reports whether letter is an option of the short group v,
+// before any option that takes the rest of the group as its value.
+func supplyInGroup(v string, letter byte, valueLetters string) bool {
+	for i := 1; i < len(v); i++ {
+		if v[i] == letter {
+			return true
+		}
+		if strings.IndexByte(valueLetters, v[i]) >= 0 {
+			return false
+		}
+	}
+	return false
+}
+
 // supplyFlags finds the options among names in a command's arguments.
 func supplyFlags(c *df.Command, names ...string) []supplyFlagHit {
 	var out []supplyFlagHit
@@ -639,7 +803,7 @@ func supplyFlags(c *df.Command, names ...string) []supplyFlagHit {
 				out = append(out, supplyFlagHit{index: i, name: n})
 			case strings.HasPrefix(n, "--") && strings.HasPrefix(v, n+"="):
 				out = append(out, supplyFlagHit{index: i, name: v})
-			case len(n) == 2 && n[0] == '-' && n[1] != '-' && supplyShortGroup(v) && len(v) > 2 && strings.IndexByte(v[1:], n[1]) >= 0:
+			case len(n) == 2 && n[0] == '-' && n[1] != '-' && supplyShortGroup(v) && len(v) > 2 && supplyInGroup(v, n[1], supplyValueLetters[c.Name]):
 				out = append(out, supplyFlagHit{index: i, name: n + " (in " + v + ")", letter: n[1]})
 			}
 		}
@@ -724,7 +888,7 @@ var (
 	supplyAptSigRe  = regexp.MustCompile(`(?i)^(?:APT::Get::AllowUnauthenticated|Acquire::AllowInsecureRepositories|Acquire::AllowDowngradeToInsecureRepositories)$`)
 	supplyGitSSLRe  = regexp.MustCompile(`(?i)^http\.(?:.+\.)?sslverify$`)
 	supplyMavenTLS  = regexp.MustCompile(`^-D(maven\.wagon\.http\.ssl\.(?:insecure|allowall|ignore\.validity\.dates)=true|aether\.connector\.https\.securityMode=insecure)$`)
-	supplyTrustedRe = regexp.MustCompile(`(?i)\b(?:deb|deb-src)\s+\[[^\]]*\b(trusted=yes|allow-insecure=yes)`)
+	supplyTrustedRe = regexp.MustCompile(`(?i)\b(?:deb|deb-src)\s+\[[^\]]*\b(trusted=yes|allow-insecure=yes)[^\]]*\]\s*(\S*)`)
 	supplyDeb822Re  = regexp.MustCompile(`(?im)^\s*(Trusted:\s*yes|Allow-Insecure:\s*yes)\s*$`)
 	supplyGpgOffRe  = regexp.MustCompile(`(?im)^\s*(gpgcheck\s*=\s*(?:0|false|no))\s*$`)
 	supplyEnvNameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -749,11 +913,8 @@ var supplyTLSEnv = map[string]func(string) bool{
 // supplySigEnv says which environment settings turn package verification
 // off.
 var supplySigEnv = map[string]func(string) bool{
-	"GOSUMDB":         func(v string) bool { return strings.EqualFold(v, "off") },
-	"GOFLAGS":         func(v string) bool { return strings.Contains(v, "-insecure") },
-	"GONOSUMCHECK":    supplyTrue,
-	"PIP_NO_VERIFY":   supplyTrue,
-	"DEBIAN_NOVERIFY": supplyTrue,
+	"GOSUMDB": func(v string) bool { return strings.EqualFold(v, "off") },
+	"GOFLAGS": func(v string) bool { return strings.Contains(v, "-insecure") },
 }
 
 // supplyEnvSetting is one environment variable set by ENV, ARG or a shell
@@ -1164,7 +1325,7 @@ func supplyCheckSignatures(p *rule.Pass, f *df.File) {
 			var m []string
 			switch {
 			case strings.Contains(w.target, "sources.list") || strings.HasSuffix(w.target, ".list"):
-				m = supplyTrustedRe.FindStringSubmatch(w.text)
+				m = supplyTrustedLine(w.text)
 			case strings.HasSuffix(w.target, ".sources"):
 				m = supplyDeb822Re.FindStringSubmatch(w.text)
 			case strings.HasSuffix(w.target, ".repo") || strings.HasSuffix(w.target, "yum.conf") || strings.HasSuffix(w.target, "dnf.conf"):
@@ -1181,6 +1342,20 @@ func supplyCheckSignatures(p *rule.Pass, f *df.File) {
 			supplyCheckSigCommand(p, f, c, downloads)
 		}
 	})
+}
+
+// supplyTrustedLine finds an APT sources line marked trusted=yes (or
+// allow-insecure=yes) for a remote repository. A local file: or copy:
+// repository holds packages built in the image, like a local .deb install.
+func supplyTrustedLine(text string) []string {
+	for _, m := range supplyTrustedRe.FindAllStringSubmatch(text, -1) {
+		uri := strings.ToLower(strings.Trim(m[2], `"'`))
+		if strings.HasPrefix(uri, "file:") || strings.HasPrefix(uri, "copy:") {
+			continue
+		}
+		return m
+	}
+	return nil
 }
 
 func supplyCheckSigCommand(p *rule.Pass, f *df.File, c *df.Command, downloads map[string]bool) {
@@ -1200,7 +1375,7 @@ func supplyCheckSigCommand(p *rule.Pass, f *df.File, c *df.Command, downloads ma
 		}
 	case "add-apt-repository":
 		for _, a := range c.Args {
-			if m := supplyTrustedRe.FindStringSubmatch(a.Value); m != nil {
+			if m := supplyTrustedLine(a.Value); m != nil {
 				report(p, f, a.Span, "add-apt-repository adds a repository with [%s], which skips signature verification", m[1])
 			}
 		}
@@ -1209,10 +1384,15 @@ func supplyCheckSigCommand(p *rule.Pass, f *df.File, c *df.Command, downloads ma
 		if len(hits) == 0 {
 			return
 		}
-		pos := c.Positionals("-X", "--repository", "-t", "--virtual", "-p", "--root", "--keys-dir", "--repositories-file", "--arch", "--cache-dir")
-		if len(pos) > 0 && supplyInstallSubcommands[pos[0].Value] {
-			if !supplyUnverifiedPackages(pos[1:], ".apk", downloads) {
-				return
+		pos := c.Positionals("-X", "--repository", "-t", "--virtual", "-p", "--root", "--keys-dir", "--repositories-file", "--arch", "--cache-dir", "-o", "--output")
+		if len(pos) > 0 {
+			switch sub := pos[0].Value; {
+			case sub == "add" || sub == "fix":
+				if !supplyUnverifiedPackages(pos[1:], ".apk", downloads) {
+					return
+				}
+			case sub != "update" && sub != "upgrade" && sub != "fetch":
+				return // index, verify, info...: no package is installed
 			}
 		}
 		report(p, f, c.Args[hits[0].index].Span, "apk --allow-untrusted installs packages without verifying their signatures")
@@ -1320,7 +1500,7 @@ type supplyModeUse struct {
 	recurses bool
 }
 
-var supplyChmodOpts = "RfvchHLP"
+const supplyChmodOpts = "RfvchHLP"
 
 // supplyModeUses returns every mode the file applies.
 func supplyModeUses(f *df.File) []supplyModeUse {
@@ -1727,8 +1907,10 @@ func supplySecretFile(p string) string {
 		return "a private key"
 	case ext == ".key" && !hasTok(supplyKeyPublic) && !strings.Contains(base, "*"):
 		return "a private key"
-	case ext == ".key" && strings.HasPrefix(base, "*") && len(toks) == 0:
+	case base == "*.key":
 		return "private keys"
+	case strings.HasPrefix(base, "ssh_host_") && strings.HasSuffix(base, "_key"):
+		return "an SSH host private key"
 	case ext == ".p12" || ext == ".pfx":
 		return "a PKCS#12 bundle with a private key"
 	case ext == ".ppk":
@@ -1773,7 +1955,7 @@ func supplyCheckSecretFiles(p *rule.Pass, f *df.File) {
 				}
 			}
 		}
-		if reported || destDir || strings.Contains(dest.Value, "$") || supplyTemplateSource(srcs) {
+		if reported || destDir || strings.Contains(dest.Value, "$") || supplyTemplateSource(srcs) || supplyFixtureSource(srcs) {
 			continue
 		}
 		if d := supplySecretFile(dest.Value); d != "" {
@@ -1788,6 +1970,19 @@ func supplyTemplateSource(srcs []df.Word) bool {
 	for _, s := range srcs {
 		for _, t := range supplyTokens(strings.ToLower(path.Base(s.Value))) {
 			if supplyTemplateWords[t] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// supplyFixtureSource reports whether a source lies in a test fixture
+// directory, whose keys are public by design.
+func supplyFixtureSource(srcs []df.Word) bool {
+	for _, s := range srcs {
+		for _, c := range strings.Split(strings.ToLower(s.Value), "/") {
+			if supplyFixtureDirs[c] {
 				return true
 			}
 		}
