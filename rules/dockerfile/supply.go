@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -232,23 +233,30 @@ func supplyShortGroup(v string) bool {
 // "-ofile", or at the end or middle of a group "-sSLo file", "-qO-") or of
 // a long option ("--output file", "--output=file").
 func supplyOptValue(args []df.Arg, short byte, long string) (string, bool) {
+	v, _, ok := supplyOptValueAt(args, short, long)
+	return v, ok
+}
+
+// supplyOptValueAt is supplyOptValue that also returns the index of the
+// argument holding the value (-1 when the option ends the command).
+func supplyOptValueAt(args []df.Arg, short byte, long string) (string, int, bool) {
 	for i := 0; i < len(args); i++ {
 		v := args[i].Value
 		if v == "--" {
 			break
 		}
-		next := func() (string, bool) {
+		next := func() (string, int, bool) {
 			if i+1 < len(args) {
-				return args[i+1].Value, true
+				return args[i+1].Value, i + 1, true
 			}
-			return "", true
+			return "", -1, true
 		}
 		if long != "" {
 			if v == long {
 				return next()
 			}
 			if strings.HasPrefix(v, long+"=") {
-				return v[len(long)+1:], true
+				return v[len(long)+1:], i, true
 			}
 		}
 		if short == 0 || len(v) < 2 || v[0] != '-' || v[1] == '-' {
@@ -260,14 +268,14 @@ func supplyOptValue(args []df.Arg, short byte, long string) (string, bool) {
 				if j == len(v)-1 {
 					return next()
 				}
-				return v[j+1:], true
+				return v[j+1:], i, true
 			}
 			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
 				break
 			}
 		}
 	}
-	return "", false
+	return "", -1, false
 }
 
 // supplyFindOpt returns the index of the first argument that is one of
@@ -290,8 +298,7 @@ func supplyFindOpt(args []df.Arg, names ...string) int {
 	return -1
 }
 
-// supplyURL returns the first argument that looks like a URL, else the
-// first positional, for messages.
+// supplyURL returns the first argument that looks like a URL, or "".
 func supplyURL(c *df.Command) string {
 	for _, a := range c.Args {
 		if strings.Contains(a.Value, "://") {
@@ -377,7 +384,7 @@ func supplyFetchesToStdout(c *df.Command) bool {
 	return false
 }
 
-// supplyWhat names a download for messages: "curl (https://...)".
+// supplyWhat names a download for messages: "curl https://...".
 func supplyWhat(c *df.Command) string {
 	if u := supplyURL(c); u != "" {
 		return fmt.Sprintf("%s %s", c.Name, u)
@@ -854,13 +861,14 @@ func supplyConfigSet(args []df.Arg) (key, value string, span df.Span, ok bool) {
 		return "", "", df.Span{}, false
 	}
 	k, v, eq := strings.Cut(pos[i].Value, "=")
+	end := pos[i].Span.End
 	if !eq {
 		if i+1 >= len(pos) {
 			return "", "", df.Span{}, false
 		}
-		v = pos[i+1].Value
+		v, end = pos[i+1].Value, pos[i+1].Span.End
 	}
-	return k, v, df.Span{Start: pos[i].Span.Start, End: pos[len(pos)-1].Span.End}, true
+	return k, v, df.Span{Start: pos[i].Span.Start, End: end}, true
 }
 
 // supplyAptOptions returns the -o/--option settings of an apt command.
@@ -947,7 +955,7 @@ func supplyEnvSettings(f *df.File) []supplyEnvSetting {
 			if !supplyWordValue(&b, as.Value) {
 				return
 			}
-			out = append(out, supplyEnvSetting{name: as.Name.Value, value: b.String(), span: s.Span(as), where: "RUN"})
+			out = append(out, supplyEnvSetting{name: as.Name.Value, value: b.String(), span: s.Span(as), where: strings.ToUpper(in.Cmd)})
 		}
 		syntax.Walk(s.AST, func(n syntax.Node) bool {
 			switch x := n.(type) {
@@ -967,7 +975,7 @@ func supplyEnvSettings(f *df.File) []supplyEnvSetting {
 			return true
 		})
 		for _, c := range s.Commands {
-			if len(c.Wrappers) == 0 || c.Wrappers[0] != "env" {
+			if !slices.Contains(c.Wrappers, "env") {
 				continue
 			}
 			for _, w := range c.Call.Args {
@@ -979,7 +987,7 @@ func supplyEnvSettings(f *df.File) []supplyEnvSetting {
 					continue
 				}
 				if k, v, ok := strings.Cut(b.String(), "="); ok && supplyEnvNameRe.MatchString(k) {
-					out = append(out, supplyEnvSetting{name: k, value: v, span: s.Span(w), where: "RUN"})
+					out = append(out, supplyEnvSetting{name: k, value: v, span: s.Span(w), where: strings.ToUpper(in.Cmd)})
 				}
 			}
 		}
@@ -1545,28 +1553,18 @@ func supplyModeUses(f *df.File) []supplyModeUse {
 				out = append(out, u)
 			}
 		case "mkdir", "install":
-			v, ok := supplyOptValue(c.Args, 'm', "--mode")
-			if !ok || v == "" {
+			v, at, ok := supplyOptValueAt(c.Args, 'm', "--mode")
+			if !ok || at < 0 || !c.Args[at].Literal {
 				return
 			}
-			u := supplyModeUse{tool: c.Name + " -m", mode: v, span: c.Span}
-			for i, a := range c.Args {
-				if a.Value == "-m" || a.Value == "--mode" {
-					if i+1 < len(c.Args) {
-						u.span = c.Args[i+1].Span
-					}
-				} else if strings.HasPrefix(a.Value, "--mode=") || strings.HasPrefix(a.Value, "-m") || supplyShortGroup(a.Value) && strings.HasSuffix(a.Value, "m") {
-					u.span = a.Span
-				}
-			}
+			u := supplyModeUse{tool: c.Name + " -m", mode: v, span: c.Args[at].Span}
 			withValue := []string{"-m", "--mode"}
 			if c.Name == "install" {
 				withValue = append(withValue, "-o", "--owner", "-g", "--group", "-t", "--target-directory", "-S", "--suffix")
 			}
-			pos := c.Positionals(withValue...)
 			var paths []df.Arg
-			for _, a := range pos {
-				if a.Value != v {
+			for _, a := range c.Positionals(withValue...) {
+				if a.Span != c.Args[at].Span {
 					paths = append(paths, a)
 				}
 			}
