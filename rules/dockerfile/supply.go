@@ -361,8 +361,28 @@ func supplyReadsStdinScript(c *df.Command) bool {
 	case "node":
 		withValue = []string{"-r", "--require"}
 	}
-	pos := c.Positionals(withValue...)
-	return len(pos) == 0 || pos[0].Value == "-"
+	takes := map[string]bool{}
+	for _, o := range withValue {
+		takes[o] = true
+	}
+	for i := 0; i < len(c.Args); i++ {
+		v := c.Args[i].Value
+		switch {
+		case v == "--":
+			// php -- args: the script comes from stdin; elsewhere the
+			// next word is the script file.
+			return kind == "php" || i+1 == len(c.Args) || c.Args[i+1].Value == "-"
+		case v == "-":
+			return true
+		case strings.HasPrefix(v, "-"):
+			if takes[v] {
+				i++
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // supplyFetchesToStdout reports whether a download command writes the
@@ -493,6 +513,10 @@ var supplyVerifiers = map[string]bool{
 	"minisign": true, "signify": true, "openssl": true, "slsa-verifier": true, "rpm": true, "sigstore": true,
 }
 
+// supplyScriptExts are the extensions of scripts and self-extracting
+// installers.
+var supplyScriptExts = map[string]bool{".sh": true, ".bash": true, ".zsh": true, ".py": true, ".pl": true, ".rb": true, ".run": true, ".php": true}
+
 // supplyDownloadTarget returns the file a download command writes, or "".
 func supplyDownloadTarget(c *df.Command, st *syntax.Stmt) string {
 	urlBase := func() string {
@@ -577,7 +601,9 @@ func supplyCheckDownloadRun(p *rule.Pass, f *df.File, s *df.Script, idx map[*syn
 				continue
 			}
 			script = pos[0]
-		} else if strings.Contains(c.NameArg.Value, "/") {
+		} else if strings.Contains(c.NameArg.Value, "/") && supplyScriptExts[path.Ext(c.NameArg.Value)] {
+			// run directly: only installer scripts, not downloaded tools
+			// that are run once to print their version
 			script = c.NameArg
 		} else {
 			continue
@@ -1872,6 +1898,12 @@ func supplySecretFile(p string) string {
 	}
 	if d, ok := supplySecretNames[base]; ok {
 		return d
+	}
+	if strings.HasSuffix(base, "*") {
+		// ".npmrc*" or ".env*" copies the file when it exists
+		if d, ok := supplySecretNames[strings.TrimSuffix(base, "*")]; ok {
+			return d
+		}
 	}
 	switch {
 	case parent == ".ssh":
