@@ -50,6 +50,9 @@ func supplyRules() []*rule.Rule {
 			ID: "DF072", Slug: "tls-verification-disabled", Kind: rule.Dockerfile, Severity: finding.High,
 			Title: "TLS certificate verification turned off",
 			Tags:  []string{"supply-chain", "cis-docker:4.11", "cis-docker:4.12"},
+			Peers: []string{"checkov:CKV2_DOCKER_2", "checkov:CKV2_DOCKER_3", "checkov:CKV2_DOCKER_4", "checkov:CKV2_DOCKER_5",
+				"checkov:CKV2_DOCKER_6", "checkov:CKV2_DOCKER_12", "checkov:CKV2_DOCKER_13", "checkov:CKV2_DOCKER_14",
+				"checkov:CKV2_DOCKER_15", "checkov:CKV2_DOCKER_16", "checkov:CKV2_DOCKER_18"},
 			Why: "Flags such as `curl -k`, `wget --no-check-certificate`, `pip --trusted-host` or `strict-ssl false` accept any " +
 				"certificate, so anyone on the network path (a proxy, a hijacked DNS entry, a hostile Wi-Fi) can serve " +
 				"the build their own code and packages.",
@@ -63,6 +66,7 @@ func supplyRules() []*rule.Rule {
 			ID: "DF073", Slug: "package-signature-check-disabled", Kind: rule.Dockerfile, Severity: finding.High,
 			Title: "package signature verification turned off",
 			Tags:  []string{"supply-chain", "cis-docker:4.11"},
+			Peers: []string{"checkov:CKV2_DOCKER_7", "checkov:CKV2_DOCKER_8", "checkov:CKV2_DOCKER_9", "checkov:CKV2_DOCKER_10", "checkov:CKV2_DOCKER_11"},
 			Why: "Package managers refuse packages and repositories whose signatures do not verify. " +
 				"`--allow-unauthenticated`, `[trusted=yes]`, `--allow-untrusted`, `--nogpgcheck` or `gpgcheck=0` turn that off, " +
 				"so a mirror, proxy or attacker can substitute any package.",
@@ -844,6 +848,15 @@ func supplyFlags(c *df.Command, names ...string) []supplyFlagHit {
 	return out
 }
 
+// supplyHitNames joins the names of the options found.
+func supplyHitNames(hits []supplyFlagHit) string {
+	names := make([]string, len(hits))
+	for i, h := range hits {
+		names[i] = h.name
+	}
+	return strings.Join(names, " ")
+}
+
 // supplyPipArgs returns the arguments given to pip, whether it runs as
 // pip, pip3, python -m pip or uv pip.
 func supplyPipArgs(c *df.Command) ([]df.Arg, bool) {
@@ -1154,6 +1167,7 @@ var supplyTLSFileRules = []struct {
 	{regexp.MustCompile(`(^|/)\.yarnrc\.yml$`), regexp.MustCompile(`(?im)^\s*(enableStrictSsl:\s*false)\s*$`)},
 	{regexp.MustCompile(`(^|/)pip\.(conf|ini)$`), regexp.MustCompile(`(?im)^\s*(trusted-host\s*=.*\S)`)},
 	{regexp.MustCompile(`(^|/)\.?gitconfig$`), regexp.MustCompile(`(?im)^\s*(sslverify\s*=\s*(?:false|0|no|off))\s*$`)},
+	{regexp.MustCompile(`(\.repo|/yum\.conf|/dnf\.conf)$`), regexp.MustCompile(`(?im)^\s*(sslverify\s*=\s*(?:0|false|no))\s*$`)},
 	{regexp.MustCompile(`(^|/)\.condarc$`), regexp.MustCompile(`(?im)^\s*(ssl_verify:\s*(?:false|no))\s*$`)},
 	{regexp.MustCompile(`(^|/)apt\.conf(\.d/.*)?$`), regexp.MustCompile(`(?i)(Acquire::https::(?:[^:\s]+::)?Verify-(?:Peer|Host)\s*"?(?:false|0|no)"?)`)},
 }
@@ -1266,6 +1280,13 @@ func supplyCheckTLS(p *rule.Pass, f *df.File) {
 		case name == "mvn" || name == "mvnw" || name == "./mvnw":
 			for i, a := range c.Args {
 				if supplyMavenTLS.MatchString(a.Value) {
+					flag(supplyFlagHit{index: i, name: a.Value}, false, "%s %s turns off TLS certificate verification", name, a.Value)
+				}
+			}
+		case name == "yum" || name == "dnf" || name == "microdnf" || name == "tdnf" || name == "yum-config-manager":
+			for i, a := range c.Args {
+				if k, v, ok := strings.Cut(strings.TrimPrefix(a.Value, "--setopt="), "="); ok && strings.HasPrefix(a.Value, "--setopt=") &&
+					(k == "sslverify" || strings.HasSuffix(k, ".sslverify")) && supplyFalse(v) {
 					flag(supplyFlagHit{index: i, name: a.Value}, false, "%s %s turns off TLS certificate verification", name, a.Value)
 				}
 			}
@@ -1430,6 +1451,16 @@ func supplyCheckSigCommand(p *rule.Pass, f *df.File, c *df.Command, downloads ma
 			}
 		}
 		report(p, f, c.Args[hits[0].index].Span, "apk --allow-untrusted installs packages without verifying their signatures")
+	case "rpm":
+		hits := supplyFlags(c, "--nosignature", "--nodigest", "--noverify", "--nofiledigest", "--nogpgcheck")
+		if len(hits) == 0 || supplyFindOpt(c.Args, "-i", "-U", "-F", "--install", "--upgrade", "--freshen") < 0 {
+			return // --noverify also means "skip file checks" for -V and -q
+		}
+		pos := c.Positionals("--root", "--dbpath", "--prefix", "--relocate", "--excludepath", "--define", "-D")
+		if !supplyUnverifiedPackages(pos, ".rpm", downloads) {
+			return
+		}
+		report(p, f, c.Args[hits[0].index].Span, "rpm %s installs packages without verifying their signatures", supplyHitNames(hits))
 	case "yum", "dnf", "microdnf", "tdnf", "yum-config-manager", "zypper":
 		hits := supplyFlags(c, "--nogpgcheck", "--no-gpg-checks", "--no-gpgcheck")
 		for i, a := range c.Args {
@@ -1447,9 +1478,7 @@ func supplyCheckSigCommand(p *rule.Pass, f *df.File, c *df.Command, downloads ma
 				return
 			}
 		}
-		for _, h := range hits {
-			report(p, f, c.Args[h.index].Span, "%s %s installs packages without verifying their signatures", name, h.name)
-		}
+		report(p, f, c.Args[hits[0].index].Span, "%s %s installs packages without verifying their signatures", name, supplyHitNames(hits))
 	}
 }
 
