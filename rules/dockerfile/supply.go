@@ -1763,7 +1763,7 @@ func supplyShipped(f *df.File) map[*df.Stage]bool {
 type supplyContextCopy struct {
 	in  *df.Instruction
 	src df.Word
-	via string // the stage that carries it into the final image, if not direct
+	via string // how it reaches the final image, if not directly
 }
 
 // supplyContextCopies returns the whole-context copies that reach the
@@ -1797,8 +1797,8 @@ func supplyContextCopies(f *df.File) []supplyContextCopy {
 	return out
 }
 
-// supplyCopiedOnward returns the name of a shipped stage that copies the
-// destination of in (or a parent of it) from stage st, or "".
+// supplyCopiedOnward says which shipped stage copies the destination of in
+// (or a parent of it) from stage st, or returns "".
 func supplyCopiedOnward(f *df.File, st *df.Stage, in *df.Instruction, shipped map[*df.Stage]bool) string {
 	dest := in.Args[len(in.Args)-1].Value
 	if strings.Contains(dest, "$") {
@@ -1828,11 +1828,10 @@ func supplyCopiedOnward(f *df.File, st *df.Stage, in *df.Instruction, shipped ma
 				}
 				v = path.Clean("/" + v)
 				if v == "/" || v == dest || strings.HasPrefix(dest, v+"/") {
-					name := later.Name
-					if name == "" {
-						name = "the final stage"
+					if later.Name == "" {
+						return "the final stage copies it from here"
 					}
-					return name
+					return fmt.Sprintf("stage %s copies it into the final image", later.Name)
 				}
 			}
 		}
@@ -1847,7 +1846,7 @@ func supplyCheckContextNoIgnore(p *rule.Pass, f *df.File) {
 	for _, cc := range supplyContextCopies(f) {
 		via := ""
 		if cc.via != "" {
-			via = fmt.Sprintf(" (%s copies it into the final image)", cc.via)
+			via = " (" + cc.via + ")"
 		}
 		report(p, f, cc.src.Span, "%s %s copies the whole build context%s and no .dockerignore keeps .git, .env or keys out", strings.ToUpper(cc.in.Cmd), cc.src.Value, via)
 	}
