@@ -356,23 +356,12 @@ func pkgFinalChain(f *df.File) map[*df.Stage]bool {
 	return m
 }
 
-// pkgStageChain returns the stage and the stages it builds on.
-func pkgStageChain(st *df.Stage) []*df.Stage {
-	var out []*df.Stage
-	seen := map[*df.Stage]bool{}
-	for s := st; s != nil && !seen[s]; s = s.BaseStage {
-		seen[s] = true
-		out = append(out, s)
-	}
-	return out
-}
-
 // pkgStageMentions reports whether any instruction of the stage chain of in
 // matches re. It is used only to recognise configuration that silences a
 // check (an apt.conf or yum.conf setting written by the Dockerfile), never
 // to report.
 func pkgStageMentions(in *df.Instruction, re *regexp.Regexp) bool {
-	for _, s := range pkgStageChain(in.Stage) {
+	for _, s := range in.Stage.Chain() {
 		for _, x := range s.Instructions {
 			if re.MatchString(x.Text()) {
 				return true
@@ -392,7 +381,7 @@ var (
 // pkgStageEnv reports whether an ENV or ARG in the stage chain of in, before
 // in, sets the variable to a non-empty value.
 func pkgStageEnv(in *df.Instruction, name string) bool {
-	for _, s := range pkgStageChain(in.Stage) {
+	for _, s := range in.Stage.Chain() {
 		for _, x := range s.Instructions {
 			if x == in {
 				break
@@ -1827,7 +1816,7 @@ func pkgBusyboxWget(f *df.File, s *df.Stage) bool {
 		return false
 	}
 	// GNU wget installed on top replaces BusyBox's.
-	for _, st := range pkgStageChain(s) {
+	for _, st := range s.Chain() {
 		for _, in := range st.Instructions {
 			if in.Script == nil {
 				continue

@@ -494,17 +494,6 @@ func stageRoot(s *df.Stage) *df.Stage {
 	return s
 }
 
-// stageChain returns the stage and the stages it builds on, the oldest
-// first.
-func stageChain(s *df.Stage) []*df.Stage {
-	var chain []*df.Stage
-	for i := 0; s != nil && i < 1000; i++ {
-		chain = append([]*df.Stage{s}, chain...)
-		s = s.BaseStage
-	}
-	return chain
-}
-
 // stageSameCase returns word written in the case of model ("AS" for
 // "FROM", "as" for "from"), or "" when model is mixed-case.
 func stageSameCase(model, word string) string {
@@ -924,7 +913,7 @@ func stageFullFS(f *df.File, from string) (bool, string) {
 	if strings.EqualFold(root.Image, "scratch") {
 		return false, "" // a scratch stage holds only what was put in it
 	}
-	for _, st := range stageChain(src) {
+	for _, st := range src.Chain() {
 		if len(instructions(f, st, "run")) > 0 {
 			return true, what
 		}
@@ -1106,7 +1095,7 @@ func stageCheckExposeSSH(p *rule.Pass, f *df.File) {
 func stageCheckWorkdirRelative(p *rule.Pass, f *df.File) {
 	for _, s := range f.Stages {
 		var first *df.Instruction
-		for _, st := range stageChain(s) {
+		for _, st := range s.Chain() {
 			if ws := instructions(f, st, "workdir"); len(ws) > 0 {
 				first = ws[0]
 				break
@@ -1234,7 +1223,7 @@ func stageCallName(c *syntax.CallExpr) string {
 
 func stageCheckCopyRelative(p *rule.Pass, f *df.File) {
 	for _, s := range f.Stages {
-		chain := stageChain(s)
+		chain := s.Chain()
 		if strings.EqualFold(chain[0].Image, "scratch") {
 			continue // scratch works in "/", which no base image can change
 		}

@@ -234,19 +234,6 @@ func styleRules() []*rule.Rule {
 // ---------------------------------------------------------------------------
 // Shared helpers
 
-// styleChain returns the stage and the earlier stages it builds on, root
-// first.
-func styleChain(s *df.Stage) []*df.Stage {
-	var out []*df.Stage
-	for st := s; st != nil; st = st.BaseStage {
-		out = append([]*df.Stage{st}, out...)
-		if len(out) > len(s.Instructions)+64 {
-			break // defensive: no cycles are possible, but never loop forever
-		}
-	}
-	return out
-}
-
 // styleBefore returns the instructions in effect before in: all
 // instructions of the stages in builds on, then those of its own stage
 // before it.
@@ -255,7 +242,7 @@ func styleBefore(in *df.Instruction) []*df.Instruction {
 		return nil
 	}
 	var out []*df.Instruction
-	chain := styleChain(in.Stage)
+	chain := in.Stage.Chain()
 	for _, st := range chain[:len(chain)-1] {
 		out = append(out, st.Instructions...)
 	}
@@ -271,7 +258,7 @@ func styleBefore(in *df.Instruction) []*df.Instruction {
 // styleChainHas reports whether the stage or a stage it builds on has an
 // instruction named cmd.
 func styleChainHas(f *df.File, s *df.Stage, cmd string) bool {
-	for _, st := range styleChain(s) {
+	for _, st := range s.Chain() {
 		if len(instructions(f, st, cmd)) > 0 {
 			return true
 		}
@@ -811,7 +798,7 @@ func styleHealthcheckMissing(p *rule.Pass, f *df.File) {
 	if s == nil || styleChainHas(f, s, "healthcheck") {
 		return
 	}
-	root := styleChain(s)[0]
+	root := s.Chain()[0]
 	if strings.EqualFold(root.Image, "scratch") && !styleChainHas(f, s, "cmd") && !styleChainHas(f, s, "entrypoint") {
 		return // a build-output image, not a service
 	}
@@ -1020,7 +1007,7 @@ func styleUndefinedVar(p *rule.Pass, f *df.File) {
 		if s.BaseStage != nil {
 			env = atEnd[s.BaseStage].clone()
 		}
-		chain := styleChain(s)
+		chain := s.Chain()
 		scratch := strings.EqualFold(chain[0].Image, "scratch")
 		if scratch {
 			env["PATH"] = true // BuildKit's default for an empty image

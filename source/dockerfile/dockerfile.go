@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -584,6 +585,22 @@ func (f *File) buildStages() {
 		cur.Instructions = append(cur.Instructions, in)
 	}
 }
+
+// Chain returns the stage and the earlier stages it builds on, the oldest
+// first: the stages whose instructions shape this stage's filesystem and
+// configuration.
+func (s *Stage) Chain() []*Stage {
+	var chain []*Stage
+	for st := s; st != nil; st = st.BaseStage {
+		chain = append(chain, st)
+	}
+	slices.Reverse(chain)
+	return chain
+}
+
+// Root returns the first stage of the chain: the one whose base is an
+// image (or scratch).
+func (s *Stage) Root() *Stage { return s.Chain()[0] }
 
 // StageByName finds the stage named name (case-insensitively) or, for a
 // number, the stage with that index, among the stages before limit.
