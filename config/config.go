@@ -34,6 +34,9 @@ type Config struct {
 	Rules Rules `yaml:"rules"`
 	// Ignore holds suppression entries.
 	Ignore []suppress.Ignore `yaml:"ignore"`
+	// TrustedRegistries lists the registries base images may come from
+	// (host globs such as "*.gcr.io"); empty allows any.
+	TrustedRegistries []string `yaml:"trusted-registries"`
 
 	// Path is the file the configuration was read from, or "".
 	Path string `yaml:"-"`
@@ -145,6 +148,11 @@ func Parse(path string, data []byte) (*Config, error) {
 	for id, s := range cfg.Rules.Severity {
 		if _, err := finding.ParseSeverity(s); err != nil {
 			return nil, &Error{Path: path, Msg: fmt.Sprintf("rules.severity.%s: %v", id, err)}
+		}
+	}
+	for _, g := range cfg.TrustedRegistries {
+		if _, err := filepath.Match(g, ""); err != nil {
+			return nil, &Error{Path: path, Msg: fmt.Sprintf("trusted-registries: bad glob %q", g)}
 		}
 	}
 	for _, g := range cfg.Exclude {

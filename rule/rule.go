@@ -52,11 +52,20 @@ type Rule struct {
 	Check func(*Pass) error
 }
 
+// Settings are the user's inputs that some rules read (from the config
+// file and flags). The zero value is the default.
+type Settings struct {
+	// TrustedRegistries lists the registries base images may come from, as
+	// host globs ("docker.io", "*.gcr.io"). Empty means no restriction.
+	TrustedRegistries []string
+}
+
 // Pass carries one target to one rule's check.
 type Pass struct {
-	Rule   *Rule
-	Target any
-	report func(finding.Finding)
+	Rule     *Rule
+	Target   any
+	Settings Settings
+	report   func(finding.Finding)
 }
 
 // NewPass returns a pass that hands every finding to report.

@@ -18,6 +18,7 @@ package ruletest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -27,6 +28,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bulwark-sec/bulwark/config"
 	"github.com/bulwark-sec/bulwark/finding"
 	"github.com/bulwark-sec/bulwark/fix"
 	"github.com/bulwark-sec/bulwark/rule"
@@ -116,10 +118,19 @@ type Counts struct {
 }
 
 // Run runs r over every file in dir, checks the annotations, and checks
-// each fix against a "<file>.golden" beside the input.
+// each fix against a "<file>.golden" beside the input. A .bulwark.yaml in
+// dir supplies rule settings (such as trusted-registries) for every file
+// of a second pass over the folder's files whose names contain
+// ".settings".
 func Run(t *testing.T, reg *rule.Registry, r *rule.Rule, dir string) Counts {
 	t.Helper()
 	var counts Counts
+	var settings rule.Settings
+	if cfg, err := config.Load(filepath.Join(dir, ".bulwark.yaml")); err == nil {
+		settings.TrustedRegistries = cfg.TrustedRegistries
+	} else if !os.IsNotExist(errors.Unwrap(err)) {
+		t.Fatalf("testdata config: %v", err)
+	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatalf("reading testdata: %v", err)
@@ -129,7 +140,11 @@ func Run(t *testing.T, reg *rule.Registry, r *rule.Rule, dir string) Counts {
 			continue
 		}
 		p := filepath.Join(dir, e.Name())
-		c := checkFile(t, reg, r, p)
+		var set rule.Settings
+		if strings.Contains(e.Name(), ".settings") {
+			set = settings
+		}
+		c := checkFile(t, reg, r, p, set)
 		counts.Wants += c.Wants
 		counts.Oks += c.Oks
 		counts.Goldens += c.Goldens
@@ -139,8 +154,13 @@ func Run(t *testing.T, reg *rule.Registry, r *rule.Rule, dir string) Counts {
 
 // Findings runs rules over one Dockerfile with inline suppressions applied.
 func Findings(reg *rule.Registry, rules []*rule.Rule, path string) ([]finding.Finding, []scan.FileError) {
+	return FindingsWith(reg, rules, path, rule.Settings{})
+}
+
+// FindingsWith is Findings with rule settings.
+func FindingsWith(reg *rule.Registry, rules []*rule.Rule, path string, set rule.Settings) ([]finding.Finding, []scan.FileError) {
 	m := suppress.NewMatcher(reg, nil, false, time.Now())
-	res := scan.AnalyzeTargets(context.Background(), []scan.Target{{Path: path, Kind: r0(rules)}}, scan.Options{Rules: rules, Matcher: m, Workers: 1})
+	res := scan.AnalyzeTargets(context.Background(), []scan.Target{{Path: path, Kind: r0(rules)}}, scan.Options{Rules: rules, Matcher: m, Workers: 1, Settings: set})
 	var out []finding.Finding
 	for _, f := range res.Findings {
 		if f.Suppressed == nil {
@@ -157,7 +177,7 @@ func r0(rules []*rule.Rule) rule.Kind {
 	return rules[0].Kind
 }
 
-func checkFile(t *testing.T, reg *rule.Registry, r *rule.Rule, path string) Counts {
+func checkFile(t *testing.T, reg *rule.Registry, r *rule.Rule, path string, set rule.Settings) Counts {
 	t.Helper()
 	src, err := os.ReadFile(path)
 	if err != nil {
@@ -173,7 +193,7 @@ func checkFile(t *testing.T, reg *rule.Registry, r *rule.Rule, path string) Coun
 		t.Error(err)
 		return Counts{}
 	}
-	found, errs := Findings(reg, []*rule.Rule{r}, path)
+	found, errs := FindingsWith(reg, []*rule.Rule{r}, path, set)
 	for _, e := range errs {
 		t.Errorf("%s", e.Error())
 	}
@@ -214,14 +234,14 @@ func checkFile(t *testing.T, reg *rule.Registry, r *rule.Rule, path string) Coun
 	golden := path + ".golden"
 	if want, err := os.ReadFile(golden); err == nil {
 		c.Goldens++
-		checkGolden(t, reg, r, path, src, found, want)
+		checkGolden(t, reg, r, path, src, found, want, set)
 	}
 	return c
 }
 
 // checkGolden applies the findings' fixes, compares the result with the
 // golden file, and re-scans the result to prove the fixed findings gone.
-func checkGolden(t *testing.T, reg *rule.Registry, r *rule.Rule, path string, src []byte, found []finding.Finding, want []byte) {
+func checkGolden(t *testing.T, reg *rule.Registry, r *rule.Rule, path string, src []byte, found []finding.Finding, want []byte, set rule.Settings) {
 	t.Helper()
 	got, outcomes := fix.Apply(src, found)
 	fixed := 0
@@ -247,7 +267,7 @@ func checkGolden(t *testing.T, reg *rule.Registry, r *rule.Rule, path string, sr
 	if err := os.WriteFile(tmp, got, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	again, errs := Findings(reg, []*rule.Rule{r}, tmp)
+	again, errs := FindingsWith(reg, []*rule.Rule{r}, tmp, set)
 	for _, e := range errs {
 		t.Errorf("re-scanning fixed %s: %s", path, e.Error())
 	}

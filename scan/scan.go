@@ -44,6 +44,8 @@ type Options struct {
 	Matcher *suppress.Matcher
 	// MaxFileBytes is the largest file read; 0 means DefaultMaxFileBytes.
 	MaxFileBytes int
+	// Settings are handed to every rule.
+	Settings rule.Settings
 }
 
 // Target is a file to analyse and its kind.
@@ -301,6 +303,7 @@ func runRules(t Target, target any, opts Options) fileResult {
 			}
 			r.findings = append(r.findings, f)
 		})
+		pass.Settings = opts.Settings
 		if err := runCheck(rl, pass); err != nil {
 			r.errs = append(r.errs, FileError{Path: t.Path, Err: fmt.Sprintf("rule %s: %v", rl.ID, err)})
 		}

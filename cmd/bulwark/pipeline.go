@@ -25,6 +25,7 @@ type scanFlags struct {
 	strict     bool
 	disable    []string
 	maxBytes   int
+	trusted    []string
 }
 
 // pipeline is a configured scan.
@@ -110,6 +111,7 @@ func newPipeline(f scanFlags, paths []string) (*pipeline, error) {
 		opts: scan.Options{
 			Rules: enabled, Severity: sev, Workers: f.workers, Matcher: m,
 			Exclude: append(slices.Clone(cfg.Exclude), f.skip...), MaxFileBytes: f.maxBytes,
+			Settings: rule.Settings{TrustedRegistries: append(slices.Clone(cfg.TrustedRegistries), f.trusted...)},
 		},
 	}, nil
 }

@@ -2,6 +2,7 @@ package dockerfile
 
 import (
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/bulwark-sec/bulwark/finding"
@@ -48,6 +49,35 @@ func baseRules() []*rule.Rule {
 					if ref.Digest == "" && ref.Tag != "" && ref.Tag != "latest" {
 						report(p, f, s.ImageSpan, "base image %q is pinned by tag only, not by digest", ref.Raw)
 					}
+				})
+			}),
+		},
+		{
+			ID: "DF033", Slug: "from-untrusted-registry", Kind: rule.Dockerfile, Severity: finding.Medium,
+			Title: "base image comes from a registry that is not trusted",
+			Tags:  []string{"cis-docker:4.2", "supply-chain"},
+			Peers: []string{"hadolint:DL3026"},
+			Why: "Base images are code you run. When an organisation mirrors and vets images in its own registries, a " +
+				"base pulled from anywhere else skips that review. This rule runs only when trusted registries are configured.",
+			Bad:         "# trusted-registries: [registry.example.com]\nFROM docker.io/library/nginx:1.27",
+			Good:        "FROM registry.example.com/mirror/nginx:1.27",
+			Remediation: "Pull base images through a trusted registry, or add the registry to `trusted-registries` in .bulwark.yaml (or `--trusted-registry`) once it is vetted.",
+			Check: check(func(p *rule.Pass, f *df.File) {
+				trusted := p.Settings.TrustedRegistries
+				if len(trusted) == 0 {
+					return
+				}
+				baseImages(f, func(s *df.Stage, ref df.ImageRef) {
+					host := ref.Registry
+					if host == "" || host == "index.docker.io" || host == "registry-1.docker.io" {
+						host = "docker.io"
+					}
+					for _, g := range trusted {
+						if ok, _ := path.Match(strings.ToLower(g), strings.ToLower(host)); ok {
+							return
+						}
+					}
+					report(p, f, s.ImageSpan, "base image %q comes from %s, which is not a trusted registry", ref.Raw, host)
 				})
 			}),
 		},

@@ -78,6 +78,29 @@ func userRules() []*rule.Rule {
 				report(p, f, a.Span, "USER %q is a name; runAsNonRoot cannot verify it", a.Value)
 			}),
 		},
+		{
+			ID: "DF119", Slug: "useradd-high-uid-no-l", Kind: rule.Dockerfile, Severity: finding.Low, Fixable: true,
+			Title: "useradd with a large UID and without -l",
+			Peers: []string{"hadolint:DL3046"},
+			Why: "useradd records every user in /var/log/lastlog and /var/log/faillog, sparse files sized by the highest UID. " +
+				"Docker's layer storage does not keep files sparse, so a UID in the millions adds gigabytes of zeros to the image.",
+			Bad:         "RUN useradd -u 123456789 app",
+			Good:        "RUN useradd -l -u 123456789 app",
+			Remediation: "Pass `-l` (`--no-log-init`) to useradd, or use a UID of five digits or fewer.",
+			Check: check(func(p *rule.Pass, f *df.File) {
+				commands(f, func(_ *df.Instruction, c *df.Command) {
+					if c.Name != "useradd" || c.Flag("-l", "--no-log-init") {
+						return
+					}
+					uid, ok := useraddUID(c)
+					if !ok || !uid.Literal || !isNumber(uid.Value) || len(uid.Value) <= 5 {
+						return
+					}
+					fx := insert("Add -l to useradd", c.NameArg.Span.End, " -l")
+					reportFix(p, f, uid.Span, fx, "useradd with UID %s and without -l writes a lastlog file sized by the UID", uid.Value)
+				})
+			}),
+		},
 	}
 }
 
@@ -95,6 +118,25 @@ func finalUser(f *df.File) (df.Word, bool) {
 		}
 	}
 	return df.Word{}, false
+}
+
+// useraddUID returns the UID argument of a useradd command, if given.
+func useraddUID(c *df.Command) (df.Arg, bool) {
+	for i, a := range c.Args {
+		switch {
+		case (a.Value == "-u" || a.Value == "--uid") && i+1 < len(c.Args):
+			return c.Args[i+1], true
+		case strings.HasPrefix(a.Value, "--uid="):
+			v := a
+			v.Value = strings.TrimPrefix(a.Value, "--uid=")
+			return v, true
+		case strings.HasPrefix(a.Value, "-u") && len(a.Value) > 2 && isNumber(a.Value[2:]):
+			v := a
+			v.Value = a.Value[2:]
+			return v, true
+		}
+	}
+	return df.Arg{}, false
 }
 
 func isRootUser(u string) bool {
