@@ -295,6 +295,7 @@ func ParseWithLimits(path string, src []byte, lim Limits) (*File, error) {
 	if known == 0 {
 		return nil, &ParseError{Path: path, Line: 1, Err: errors.New("no Dockerfile instructions found: not a Dockerfile")}
 	}
+	f.dropHeredocComments()
 	f.buildStages()
 	for _, in := range f.Instructions {
 		f.parseScript(in)
@@ -337,8 +338,13 @@ func (f *File) line(n int) (string, int) {
 	if n < len(f.lineStarts) {
 		end = f.lineStarts[n]
 	}
+	if n == 1 && bytes.HasPrefix(f.Source, utf8BOM) {
+		start += len(utf8BOM) // BuildKit strips the byte-order mark
+	}
 	return strings.TrimRight(string(f.Source[start:end]), "\r\n"), start
 }
+
+var utf8BOM = []byte("\xef\xbb\xbf")
 
 // LineCount returns the number of lines.
 func (f *File) LineCount() int { return len(f.lineStarts) }
@@ -355,7 +361,11 @@ func (f *File) Position(off int) finding.Position {
 		off = 0
 	}
 	i := sort.Search(len(f.lineStarts), func(i int) bool { return f.lineStarts[i] > off }) - 1
-	col := utf8.RuneCount(f.Source[f.lineStarts[i]:off]) + 1
+	start := f.lineStarts[i]
+	if i == 0 && off >= len(utf8BOM) && bytes.HasPrefix(f.Source, utf8BOM) {
+		start = len(utf8BOM) // the invisible mark takes no column
+	}
+	col := utf8.RuneCount(f.Source[start:off]) + 1
 	return finding.Position{Line: i + 1, Column: col, Offset: off}
 }
 
@@ -398,6 +408,34 @@ func (f *File) collectComments() {
 			Span: Span{off, start + len(text)},
 		})
 	}
+}
+
+// dropHeredocComments removes the "comments" that are really lines of
+// heredoc bodies.
+func (f *File) dropHeredocComments() {
+	var bodies [][2]int
+	for _, in := range f.Instructions {
+		if len(in.Heredocs) > 0 && len(in.logicalMap) > 0 {
+			last := f.Position(in.logicalMap[len(in.logicalMap)-1]).Line
+			bodies = append(bodies, [2]int{last + 1, in.EndLine})
+		}
+	}
+	if len(bodies) == 0 {
+		return
+	}
+	kept := f.Comments[:0]
+	for _, c := range f.Comments {
+		inBody := false
+		for _, b := range bodies {
+			if b[0] <= c.Line && c.Line <= b[1] {
+				inBody = true
+			}
+		}
+		if !inBody {
+			kept = append(kept, c)
+		}
+	}
+	f.Comments = kept
 }
 
 // continuationRe reports whether a line ends with the escape token.

@@ -179,3 +179,66 @@ func TestShellFollowsParentStage(t *testing.T) {
 		t.Error("a RUN under a PowerShell SHELL inherited from the parent stage was parsed as sh")
 	}
 }
+
+func TestByteOrderMark(t *testing.T) {
+	src := "\xef\xbb\xbf# syntax=docker/dockerfile:1\nFROM --platform=$TARGETPLATFORM alpine:3.19 as base\n"
+	f, err := Parse("Dockerfile", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Directives["syntax"].Value != "docker/dockerfile:1" {
+		t.Errorf("directive after a BOM lost: %+v", f.Directives)
+	}
+	st := f.Stages[0]
+	if src[st.ImageSpan.Start:st.ImageSpan.End] != "alpine:3.19" || f.Position(st.ImageSpan.Start).Line != 2 {
+		t.Errorf("image span %+v", st.ImageSpan)
+	}
+	src = "\xef\xbb\xbfFROM alpine:3.19\n"
+	f, err = Parse("Dockerfile", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kw := f.Instructions[0]
+	if src[kw.Span.Start:kw.Span.Start+4] != "FROM" || f.Position(kw.Span.Start).Column != 1 {
+		t.Errorf("first instruction starts at %d (column %d)", kw.Span.Start, f.Position(kw.Span.Start).Column)
+	}
+}
+
+func TestHeredocScripts(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		want      []string // command names
+	}{
+		{"inner heredoc with a prefix name", "FROM x\nRUN <<EOF\ncat <<EOFX\nhi\nEOFX\napk add jq\nEOF\n", []string{"cat", "apk"}},
+		{"chomped terminator", "FROM x\nRUN <<-EOT\n\tapk add jq\n\tEOT\n", []string{"apk"}},
+		{"interpreter named", "FROM x\nRUN <<EOF bash\napk add jq\nEOF\n", []string{"apk"}},
+		{"shell reads stdin", "FROM x\nRUN bash -e <<EOF\napk add jq\nEOF\n", []string{"apk"}},
+		{"python body is not shell", "FROM x\nRUN <<EOF\n#!/usr/bin/env python3\nprint(1)\nEOF\n", nil},
+		{"heredoc as data", "FROM x\nRUN cat <<EOF > /etc/motd\napk add jq\nEOF\n", []string{"cat"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := Parse("Dockerfile", []byte(tc.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			if s := f.Instructions[1].Script; s != nil {
+				if s.Err != nil {
+					t.Fatalf("shell parse error: %v", s.Err)
+				}
+				for _, c := range s.Commands {
+					got = append(got, c.Name)
+				}
+			}
+			if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("commands %v, want %v", got, tc.want)
+			}
+			if s := f.Instructions[1].Script; s != nil && len(s.Commands) > 0 {
+				c := s.Commands[len(s.Commands)-1]
+				if !strings.HasPrefix(tc.src[c.Span.Start:], c.Name) {
+					t.Errorf("span of %s points at %q", c.Name, tc.src[c.Span.Start:c.Span.End])
+				}
+			}
+		})
+	}
+}

@@ -73,8 +73,39 @@ func (s *Script) spanOf(start, end int) Span {
 	return Span{s.srcMap[start], s.srcMap[end-1] + 1}
 }
 
+// heredocScript reports whether a RUN whose arguments are args runs its
+// heredoc body as a shell script: "<<EOF" alone (bare is then true), or
+// the heredoc fed to a POSIX shell ("bash <<EOF", "<<EOF sh -e").
+func heredocScript(args string) (bare, ok bool) {
+	words := strings.Fields(args)
+	var rest []string
+	marks := 0
+	for _, w := range words {
+		if heredocOnlyRe.MatchString(w) {
+			marks++
+			continue
+		}
+		rest = append(rest, w)
+	}
+	if marks != 1 {
+		return false, false
+	}
+	if len(rest) == 0 {
+		return true, true
+	}
+	if !posixShell([]Word{{Value: rest[0]}}) {
+		return false, false
+	}
+	for _, w := range rest[1:] {
+		if !strings.HasPrefix(w, "-") || strings.Contains(w, "c") {
+			return false, false
+		}
+	}
+	return false, true
+}
+
 var (
-	heredocOnlyRe = regexp.MustCompile(`^<<-?\s*["']?([A-Za-z0-9_]+)["']?$`)
+	heredocOnlyRe = regexp.MustCompile(`^<<-?["']?([A-Za-z0-9_]+)["']?$`)
 	shebangRe     = regexp.MustCompile(`^#!\s*(\S+)(?:\s+(\S+))?`)
 )
 
@@ -138,9 +169,9 @@ func (f *File) parseScript(in *Instruction) {
 	var m []int
 	if len(in.Heredocs) > 0 {
 		body, bodyStart := f.heredocBody(in)
-		if heredocOnlyRe.MatchString(strings.TrimSpace(args)) && len(in.Heredocs) == 1 {
+		if bare, ok := heredocScript(args); ok && len(in.Heredocs) == 1 {
 			content := in.Heredocs[0].Content
-			if sb := shebangRe.FindStringSubmatch(content); sb != nil {
+			if sb := shebangRe.FindStringSubmatch(content); bare && sb != nil {
 				interp := path.Base(sb[1])
 				if interp == "env" {
 					interp = path.Base(sb[2])
@@ -149,16 +180,16 @@ func (f *File) parseScript(in *Instruction) {
 					return
 				}
 			}
-			// The body runs as the script; map it line for line.
-			end := strings.Index(body, "\n"+in.Heredocs[0].Name)
-			if end < 0 {
-				end = len(body)
-			} else {
-				end++
-			}
-			b.WriteString(body[:end])
-			for i := range end {
-				m = append(m, bodyStart+i)
+			// The body runs as the script. BuildKit keeps it verbatim, so
+			// it maps to the source byte for byte.
+			verbatim := bodyStart+len(content) <= len(f.Source) && string(f.Source[bodyStart:bodyStart+len(content)]) == content
+			b.WriteString(content)
+			for i := range len(content) {
+				if verbatim {
+					m = append(m, bodyStart+i)
+				} else {
+					m = append(m, bodyStart)
+				}
 			}
 		} else {
 			b.WriteString(args)

@@ -22,10 +22,16 @@ func (f *File) Suppressions() []suppress.Directive {
 		d := suppress.Directive{Names: names, Reason: reason, Source: fmt.Sprintf("%s:%d", f.Path, c.Line)}
 		if scope == suppress.ScopeNext {
 			d.FromLine, d.ToLine = c.Line, c.Line
-			for _, in := range f.Instructions {
-				if in.StartLine > c.Line {
-					d.ToLine = in.EndLine
-					break
+			if in := f.InstructionAt(c.Line); in != nil {
+				// A comment between continuation lines covers its own
+				// instruction only.
+				d.FromLine, d.ToLine = in.StartLine, in.EndLine
+			} else {
+				for _, in := range f.Instructions {
+					if in.StartLine > c.Line {
+						d.ToLine = in.EndLine
+						break
+					}
 				}
 			}
 		}
