@@ -30,13 +30,13 @@ func Apply(src []byte, fs []finding.Finding) ([]byte, []Outcome) {
 		}
 		fx := f.Fixes[0]
 		ok := true
-		for _, e := range fx.Edits {
+		for i, e := range fx.Edits {
 			if e.Start < 0 || e.End < e.Start || e.End > len(src) {
 				ok = false
 				break
 			}
-			for _, t := range taken {
-				if e.Start < t.End && t.Start < e.End || e.Start == e.End && e.Start == t.Start && t.Start == t.End {
+			for _, t := range append(taken[:len(taken):len(taken)], fx.Edits[:i]...) {
+				if overlap(e, t) {
 					ok = false
 				}
 			}
@@ -54,16 +54,40 @@ func Apply(src []byte, fs []finding.Finding) ([]byte, []Outcome) {
 		taken = append(taken, fx.Edits...)
 		outcomes = append(outcomes, Outcome{Finding: f, Applied: true})
 	}
-	sort.SliceStable(taken, func(i, j int) bool { return taken[i].Start < taken[j].Start })
+	sort.SliceStable(taken, func(i, j int) bool {
+		if taken[i].Start != taken[j].Start {
+			return taken[i].Start < taken[j].Start
+		}
+		return taken[i].End < taken[j].End
+	})
 	out := make([]byte, 0, len(src)+64)
 	last := 0
 	for _, e := range taken {
+		if e.Start < last {
+			continue // cannot happen after the overlap checks; never corrupt the file
+		}
 		out = append(out, src[last:e.Start]...)
 		out = append(out, e.NewText...)
 		last = e.End
 	}
 	out = append(out, src[last:]...)
 	return out, outcomes
+}
+
+// overlap reports whether two edits touch the same bytes. Two insertions
+// at one offset overlap (their order would be arbitrary), and so does an
+// insertion inside or at the start of a replaced range.
+func overlap(a, b finding.Edit) bool {
+	if a.Start < b.End && b.Start < a.End {
+		return true
+	}
+	if a.Start == a.End && b.Start <= a.Start && a.Start < b.End {
+		return true
+	}
+	if b.Start == b.End && a.Start <= b.Start && b.Start < a.End {
+		return true
+	}
+	return a.Start == a.End && b.Start == b.End && a.Start == b.Start
 }
 
 func allDuplicates(es, taken []finding.Edit) bool {

@@ -30,3 +30,29 @@ func TestApply(t *testing.T) {
 		t.Errorf("outcomes %v", applied)
 	}
 }
+
+// TestApplyNeverPanics covers a replacement taken before an insertion at
+// its start, and overlapping edits inside one fix.
+func TestApplyNeverPanics(t *testing.T) {
+	src := []byte("0123456789abcdef")
+	fix := func(es ...finding.Edit) []finding.Fix { return []finding.Fix{{Title: "t", Edits: es}} }
+	fs := []finding.Finding{
+		{RuleID: "A", Fixes: fix(finding.Edit{Start: 5, End: 10, NewText: "X"})},
+		{RuleID: "B", Fixes: fix(finding.Edit{Start: 5, End: 5, NewText: "Y"})},
+		{RuleID: "C", Fixes: fix(finding.Edit{Start: 1, End: 3, NewText: "P"}, finding.Edit{Start: 2, End: 2, NewText: "Q"})},
+		{RuleID: "D", Fixes: fix(finding.Edit{Start: 12, End: 12, NewText: "Z"})},
+	}
+	out, outcomes := Apply(src, fs)
+	if string(out) != "01234Xab"+"Z"+"cdef" {
+		t.Errorf("got %q", out)
+	}
+	applied := ""
+	for _, o := range outcomes {
+		if o.Applied {
+			applied += o.Finding.RuleID
+		}
+	}
+	if applied != "AD" {
+		t.Errorf("applied %q, want AD", applied)
+	}
+}

@@ -52,6 +52,9 @@ type Options struct {
 type Target struct {
 	Path string
 	Kind rule.Kind
+	// Root is the scanned folder the file was found under ("" for a file
+	// named explicitly). Sources look no higher than Root for context.
+	Root string
 }
 
 // FileError is a file that could not be analysed completely.
@@ -82,12 +85,21 @@ type Result struct {
 // skipDirs are never walked into.
 var skipDirs = map[string]bool{".git": true, "vendor": true, "node_modules": true, ".hg": true, ".svn": true}
 
+// notDockerfileSuffixes mark files named like Dockerfiles that are not:
+// ignore files, docs, templates, backups and editor leftovers.
+var notDockerfileSuffixes = []string{
+	".dockerignore", ".md", ".template", ".tmpl", ".tpl", ".j2", ".jinja", ".jinja2", ".erb",
+	".in", ".orig", ".bak", ".rej", ".swp", "~", ".golden",
+}
+
 // KindOf returns the kind of file name by its base name, or "" when it is
 // not a file Bulwark analyses.
 func KindOf(name string) rule.Kind {
 	base := strings.ToLower(path.Base(filepath.ToSlash(name)))
-	if strings.HasSuffix(base, ".dockerignore") || strings.HasSuffix(base, ".md") {
-		return ""
+	for _, suffix := range notDockerfileSuffixes {
+		if strings.HasSuffix(base, suffix) {
+			return ""
+		}
 	}
 	switch {
 	case base == "dockerfile" || base == "containerfile",
@@ -116,7 +128,23 @@ func excluded(globs []string, rel, full string) bool {
 func Discover(paths []string, exclude []string) ([]Target, []FileError, error) {
 	var targets []Target
 	var errs []FileError
+	seen := map[string]bool{}
+	add := func(t Target) {
+		key := t.Path
+		if abs, err := filepath.Abs(filepath.FromSlash(t.Path)); err == nil {
+			if real, err := filepath.EvalSymlinks(abs); err == nil {
+				key = real
+			} else {
+				key = abs
+			}
+		}
+		if !seen[key] {
+			seen[key] = true
+			targets = append(targets, t)
+		}
+	}
 	for _, root := range paths {
+		root = filepath.Clean(root)
 		fi, err := os.Stat(root)
 		if err != nil {
 			return nil, nil, fmt.Errorf("scanning %s: %w", root, err)
@@ -126,7 +154,7 @@ func Discover(paths []string, exclude []string) ([]Target, []FileError, error) {
 			if kind == "" {
 				kind = rule.Dockerfile
 			}
-			targets = append(targets, Target{Path: filepath.ToSlash(root), Kind: kind})
+			add(Target{Path: filepath.ToSlash(root), Kind: kind})
 			continue
 		}
 		err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
@@ -150,7 +178,7 @@ func Discover(paths []string, exclude []string) ([]Target, []FileError, error) {
 			if kind == "" || excluded(exclude, rel, slash) {
 				return nil
 			}
-			targets = append(targets, Target{Path: slash, Kind: kind})
+			add(Target{Path: slash, Kind: kind, Root: filepath.ToSlash(root)})
 			return nil
 		})
 		if err != nil {
@@ -273,7 +301,7 @@ func analyzeFile(t Target, opts Options) fileResult {
 			}
 			return fileResult{errs: []FileError{fe}}
 		}
-		f.Context = readContext(t.Path)
+		f.Context = readContext(t.Path, t.Root)
 		r := runRules(t, f, opts)
 		r.directives = f.Suppressions()
 		return r
@@ -322,9 +350,11 @@ func runCheck(rl *rule.Rule, pass *rule.Pass) (err error) {
 
 // readContext finds the ignore file that applies to the Dockerfile at p:
 // "<name>.dockerignore" beside it, else ".dockerignore" in its folder.
-func readContext(p string) dockerfile.Context {
+// When there is none beside it but a folder above (up to root) has one,
+// the build context is probably that folder: the context is then marked
+// unknown rather than guessed.
+func readContext(p, root string) dockerfile.Context {
 	dir := filepath.Dir(filepath.FromSlash(p))
-	ctx := dockerfile.Context{Known: true}
 	for _, name := range []string{filepath.Base(p) + ".dockerignore", ".dockerignore"} {
 		full := filepath.Join(dir, name)
 		data, err := ReadFile(full, DefaultMaxFileBytes)
@@ -335,9 +365,20 @@ func readContext(p string) dockerfile.Context {
 		if err != nil {
 			continue
 		}
-		ctx.DockerIgnore = filepath.ToSlash(full)
-		ctx.IgnorePatterns = patterns
-		break
+		return dockerfile.Context{Known: true, DockerIgnore: filepath.ToSlash(full), IgnorePatterns: patterns}
 	}
-	return ctx
+	if root == "" {
+		root = "." // a file named explicitly: look up to the working directory
+	}
+	stop, err1 := filepath.Abs(filepath.FromSlash(root))
+	d, err2 := filepath.Abs(dir)
+	if err1 == nil && err2 == nil {
+		for d != stop && d != filepath.Dir(d) && strings.HasPrefix(d, stop+string(filepath.Separator)) {
+			d = filepath.Dir(d)
+			if _, err := os.Stat(filepath.Join(d, ".dockerignore")); err == nil {
+				return dockerfile.Context{}
+			}
+		}
+	}
+	return dockerfile.Context{Known: true}
 }

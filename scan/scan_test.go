@@ -130,3 +130,44 @@ ENTRYPOINT ["app"]
 		scan.AnalyzeTargets(context.Background(), targets, o)
 	}
 }
+
+func TestDiscoverDeduplicates(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "Dockerfile")
+	if err := os.WriteFile(p, []byte("FROM alpine\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	targets, _, err := scan.Discover([]string{dir, p, dir + "/./Dockerfile", dir + "/"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(targets) != 1 {
+		t.Errorf("got %d targets for one file: %+v", len(targets), targets)
+	}
+}
+
+func TestContextFromAncestorIsUnknown(t *testing.T) {
+	dir := t.TempDir()
+	for p, c := range map[string]string{
+		".dockerignore":     ".git\n",
+		"svc/Dockerfile":    "FROM alpine:3.20\nCOPY . .\n",
+		"own/Dockerfile":    "FROM alpine:3.20\nCOPY . .\n",
+		"own/.dockerignore": ".git\n",
+	} {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		os.MkdirAll(filepath.Dir(full), 0o755)
+		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o := opts(t)
+	res, err := scan.Run(context.Background(), []string{dir}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range res.Findings {
+		if f.RuleID == "DF076" {
+			t.Errorf("DF076 fired although the context is ambiguous or has an ignore file: %s", f.Location)
+		}
+	}
+}
