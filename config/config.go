@@ -89,7 +89,6 @@ func Find(dir string) (string, error) {
 	}
 }
 
-var lineRe = regexp.MustCompile(`^yaml: (?:unmarshal errors:\n\s*)?line (\d+): (.*)$`)
 
 // Load reads and validates a config file.
 func Load(path string) (*Config, error) {
@@ -106,26 +105,17 @@ func Parse(path string, data []byte) (*Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
-		msg := err.Error()
-		if m := lineRe.FindStringSubmatch(msg); m != nil {
-			var line int
-			fmt.Sscan(m[1], &line)
-			return nil, &Error{Path: path, Line: line, Msg: strings.Replace(m[2], "field ", "unknown key ", 1)}
-		}
-		return nil, &Error{Path: path, Msg: msg}
+		return nil, decodeError(path, err)
 	}
 	cfg.Path = path
-	// Record where each ignore entry is written.
 	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err == nil && len(root.Content) > 0 {
-		doc := root.Content[0]
-		for i := 0; i+1 < len(doc.Content); i += 2 {
-			if doc.Content[i].Value == "ignore" {
-				for j, item := range doc.Content[i+1].Content {
-					if j < len(cfg.Ignore) {
-						cfg.Ignore[j].Line = item.Line
-					}
-				}
+	_ = yaml.Unmarshal(data, &root)
+	at := func(keys ...string) int { return lineOf(&root, keys...) }
+	// Record where each ignore entry is written.
+	if n := nodeOf(&root, "ignore"); n != nil {
+		for j, item := range n.Content {
+			if j < len(cfg.Ignore) {
+				cfg.Ignore[j].Line = item.Line
 			}
 		}
 	}
@@ -135,30 +125,101 @@ func Parse(path string, data []byte) (*Config, error) {
 			return nil, &Error{Path: path, Line: cfg.Ignore[i].Line, Msg: err.Error()}
 		}
 	}
-	if cfg.FailOn != "" {
+	if cfg.FailOn != "" && !strings.EqualFold(cfg.FailOn, "none") {
 		if _, err := finding.ParseSeverity(cfg.FailOn); err != nil {
-			return nil, &Error{Path: path, Msg: "fail-on: " + err.Error()}
+			return nil, &Error{Path: path, Line: at("fail-on"), Msg: "fail-on: " + err.Error()}
 		}
 	}
 	for _, s := range cfg.Severity {
 		if _, err := finding.ParseSeverity(s); err != nil {
-			return nil, &Error{Path: path, Msg: "severity: " + err.Error()}
+			return nil, &Error{Path: path, Line: at("severity"), Msg: "severity: " + err.Error()}
 		}
 	}
 	for id, s := range cfg.Rules.Severity {
 		if _, err := finding.ParseSeverity(s); err != nil {
-			return nil, &Error{Path: path, Msg: fmt.Sprintf("rules.severity.%s: %v", id, err)}
+			return nil, &Error{Path: path, Line: at("rules", "severity", id), Msg: fmt.Sprintf("rules.severity.%s: %v", id, err)}
 		}
 	}
 	for _, g := range cfg.TrustedRegistries {
 		if _, err := filepath.Match(g, ""); err != nil {
-			return nil, &Error{Path: path, Msg: fmt.Sprintf("trusted-registries: bad glob %q", g)}
+			return nil, &Error{Path: path, Line: at("trusted-registries"), Msg: fmt.Sprintf("trusted-registries: bad glob %q", g)}
 		}
 	}
 	for _, g := range cfg.Exclude {
 		if !doublestar.ValidatePattern(g) {
-			return nil, &Error{Path: path, Msg: fmt.Sprintf("exclude: bad glob %q", g)}
+			return nil, &Error{Path: path, Line: at("exclude"), Msg: fmt.Sprintf("exclude: bad glob %q", g)}
 		}
 	}
 	return cfg, nil
+}
+
+// nodeOf returns the value node at the key path in a YAML document, or nil.
+func nodeOf(root *yaml.Node, keys ...string) *yaml.Node {
+	if len(root.Content) == 0 {
+		return nil
+	}
+	n := root.Content[0]
+	for _, k := range keys {
+		if n.Kind != yaml.MappingNode {
+			return nil
+		}
+		var next *yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == k {
+				next = n.Content[i+1]
+			}
+		}
+		if next == nil {
+			return nil
+		}
+		n = next
+	}
+	return n
+}
+
+func lineOf(root *yaml.Node, keys ...string) int {
+	if n := nodeOf(root, keys...); n != nil {
+		return n.Line
+	}
+	return 0
+}
+
+var (
+	lineRe     = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+	unknownRe  = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
+	wrongTypes = strings.NewReplacer(
+		"into []string", "(want a list of strings)",
+		"into []suppress.Ignore", "(want a list of entries)",
+		"into map[string]string", "(want a mapping)",
+		"into config.Rules", "(want a mapping)",
+		"into config.Config", "(want a mapping)",
+		"into suppress.Ignore", "(want a mapping)",
+		"into string", "(want a string)",
+	)
+)
+
+// decodeError turns a YAML decoding error into one Error per problem,
+// each with the file and line, and no Go type names.
+func decodeError(path string, err error) error {
+	var msgs []string
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		msgs = te.Errors
+	} else {
+		msgs = []string{err.Error()}
+	}
+	var out []error
+	for _, msg := range msgs {
+		e := &Error{Path: path, Msg: strings.TrimPrefix(msg, "yaml: ")}
+		if m := lineRe.FindStringSubmatch(msg); m != nil {
+			fmt.Sscan(m[1], &e.Line)
+			e.Msg = m[2]
+		}
+		if m := unknownRe.FindStringSubmatch(e.Msg); m != nil {
+			e.Msg = fmt.Sprintf("unknown key %q", m[1])
+		}
+		e.Msg = wrongTypes.Replace(e.Msg)
+		out = append(out, e)
+	}
+	return errors.Join(out...)
 }

@@ -6,7 +6,9 @@ package rule
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/bulwark-sec/bulwark/finding"
@@ -159,7 +161,12 @@ func NewRegistry(rules ...*Rule) (*Registry, error) {
 			reg.byName[name] = r
 		}
 		for _, id := range r.PeerIDs() {
-			reg.byPeer[id] = append(reg.byPeer[id], r)
+			for _, alias := range PeerAliases(id) {
+				key := strings.ToUpper(alias)
+				if !slices.Contains(reg.byPeer[key], r) {
+					reg.byPeer[key] = append(reg.byPeer[key], r)
+				}
+			}
 		}
 		reg.rules = append(reg.rules, r)
 	}
@@ -170,18 +177,44 @@ func NewRegistry(rules ...*Rule) (*Registry, error) {
 // All returns the rules ordered by ID.
 func (reg *Registry) All() []*Rule { return append([]*Rule(nil), reg.rules...) }
 
-// Lookup finds a rule by ID or slug, case-insensitively for IDs.
+// Lookup finds a rule by its own ID or slug, case-insensitively.
 func (reg *Registry) Lookup(name string) (*Rule, bool) {
 	if r, ok := reg.byName[name]; ok {
 		return r, true
 	}
-	r, ok := reg.byName[strings.ToUpper(name)]
+	if r, ok := reg.byName[strings.ToUpper(name)]; ok {
+		return r, true
+	}
+	r, ok := reg.byName[strings.ToLower(name)]
 	return r, ok
 }
 
 // ByPeer returns the rules that correspond to a peer tool's check ID, such
-// as hadolint's "DL3008".
-func (reg *Registry) ByPeer(id string) []*Rule { return reg.byPeer[id] }
+// as hadolint's "DL3008" or Trivy's "DS-0002" (also "DS002" and
+// "AVD-DS-0002"), case-insensitively.
+func (reg *Registry) ByPeer(id string) []*Rule { return reg.byPeer[strings.ToUpper(id)] }
+
+// Resolve returns the rules a name given by a user means: a rule's own ID
+// or slug, or a peer tool's ID. It returns nil for an unknown name.
+func (reg *Registry) Resolve(name string) []*Rule {
+	if r, ok := reg.Lookup(name); ok {
+		return []*Rule{r}
+	}
+	return reg.ByPeer(name)
+}
+
+var trivyIDRe = regexp.MustCompile(`^([A-Z]+)-0*([0-9]+)$`)
+
+// PeerAliases returns the forms a peer ID is written in: Trivy's DS-0002
+// is also AVD-DS-0002 and DS002.
+func PeerAliases(id string) []string {
+	out := []string{id}
+	if m := trivyIDRe.FindStringSubmatch(id); m != nil {
+		n, _ := strconv.Atoi(m[2])
+		out = append(out, "AVD-"+id, fmt.Sprintf("%s%03d", m[1], n))
+	}
+	return out
+}
 
 // ForKind returns the rules that examine targets of kind k.
 func (reg *Registry) ForKind(k Kind) []*Rule {

@@ -39,7 +39,11 @@ type Options struct {
 	// Workers bounds the files analysed at once; 0 means the number of CPUs.
 	Workers int
 	// Exclude holds doublestar globs of paths not to walk into or analyse.
+	// A glob matches a path as scanned, relative to the scanned folder, or
+	// relative to ExcludeBase.
 	Exclude []string
+	// ExcludeBase is the folder of the config file the globs come from.
+	ExcludeBase string
 	// Matcher applies suppressions; nil suppresses nothing.
 	Matcher *suppress.Matcher
 	// MaxFileBytes is the largest file read; 0 means DefaultMaxFileBytes.
@@ -111,9 +115,13 @@ func KindOf(name string) rule.Kind {
 	return ""
 }
 
-func excluded(globs []string, rel, full string) bool {
+func excluded(globs []string, base, rel, full string) bool {
+	candidates := []string{rel, full, path.Base(full)}
+	if r := suppress.RelativeTo(base, full); r != "" {
+		candidates = append(candidates, r)
+	}
 	for _, g := range globs {
-		for _, p := range []string{rel, full, path.Base(full)} {
+		for _, p := range candidates {
 			if ok, _ := doublestar.Match(g, p); ok {
 				return true
 			}
@@ -125,7 +133,7 @@ func excluded(globs []string, rel, full string) bool {
 // Discover walks paths and returns the files to analyse. A path named
 // explicitly is analysed as a Dockerfile even if its name says otherwise.
 // Excluded directories are not walked into.
-func Discover(paths []string, exclude []string) ([]Target, []FileError, error) {
+func Discover(paths []string, exclude []string, base string) ([]Target, []FileError, error) {
 	var targets []Target
 	var errs []FileError
 	seen := map[string]bool{}
@@ -169,13 +177,13 @@ func Discover(paths []string, exclude []string) ([]Target, []FileError, error) {
 			rel, _ := filepath.Rel(root, p)
 			rel = filepath.ToSlash(rel)
 			if d.IsDir() {
-				if p != root && (skipDirs[d.Name()] || excluded(exclude, rel, slash)) {
+				if p != root && (skipDirs[d.Name()] || excluded(exclude, base, rel, slash)) {
 					return fs.SkipDir
 				}
 				return nil
 			}
 			kind := KindOf(d.Name())
-			if kind == "" || excluded(exclude, rel, slash) {
+			if kind == "" || excluded(exclude, base, rel, slash) {
 				return nil
 			}
 			add(Target{Path: slash, Kind: kind, Root: filepath.ToSlash(root)})
@@ -197,7 +205,7 @@ type fileResult struct {
 
 // Run discovers the files under paths and analyses them.
 func Run(ctx context.Context, paths []string, opts Options) (*Result, error) {
-	targets, errs, err := Discover(paths, opts.Exclude)
+	targets, errs, err := Discover(paths, opts.Exclude, opts.ExcludeBase)
 	if err != nil {
 		return nil, err
 	}

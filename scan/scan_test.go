@@ -89,7 +89,7 @@ func BenchmarkScanCorpus(b *testing.B) {
 		b.Skip("corpus not present")
 	}
 	o := opts(b)
-	targets, _, err := scan.Discover([]string{dir}, nil)
+	targets, _, err := scan.Discover([]string{dir}, nil, "")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -137,7 +137,7 @@ func TestDiscoverDeduplicates(t *testing.T) {
 	if err := os.WriteFile(p, []byte("FROM alpine\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	targets, _, err := scan.Discover([]string{dir, p, dir + "/./Dockerfile", dir + "/"}, nil)
+	targets, _, err := scan.Discover([]string{dir, p, dir + "/./Dockerfile", dir + "/"}, nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}

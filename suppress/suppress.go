@@ -4,9 +4,11 @@
 package suppress
 
 import (
+	"errors"
 	"fmt"
+	"path/filepath"
 	"regexp"
-	"strconv"
+	"slices"
 	"strings"
 	"time"
 
@@ -96,7 +98,7 @@ type Ignore struct {
 // Validate checks the entry's fields.
 func (ig *Ignore) Validate() error {
 	if strings.TrimSpace(ig.Reason) == "" {
-		return fmt.Errorf("ignore entry: a reason is required")
+		return errors.New("ignore entry: a reason is required")
 	}
 	if ig.Expires != "" {
 		if _, err := time.Parse(time.DateOnly, ig.Expires); err != nil {
@@ -123,18 +125,13 @@ func (ig *Ignore) Expired(now time.Time) bool {
 	return !now.Before(t.Add(24 * time.Hour))
 }
 
-// Matcher applies suppressions to findings.
+// Matcher applies suppressions to findings. Build it with NewMatcher.
 type Matcher struct {
-	// Registry resolves slugs and peer IDs.
-	Registry *rule.Registry
-	// Ignores are the configuration entries.
-	Ignores []Ignore
-	// Strict disables inline directives.
-	Strict bool
-	// Now is the current time, for expiry.
-	Now time.Time
-
-	used []int
+	reg     *rule.Registry // resolves slugs and peer IDs
+	ignores []Ignore       // configuration entries
+	strict  bool           // disables inline directives
+	now     time.Time      // for expiry
+	used    []int          // findings each entry suppressed
 }
 
 // Stale describes a configuration entry that did not take effect.
@@ -146,26 +143,17 @@ type Stale struct {
 
 // NewMatcher returns a matcher over the config entries.
 func NewMatcher(reg *rule.Registry, ignores []Ignore, strict bool, now time.Time) *Matcher {
-	return &Matcher{Registry: reg, Ignores: ignores, Strict: strict, Now: now, used: make([]int, len(ignores))}
+	return &Matcher{reg: reg, ignores: slices.Clone(ignores), strict: strict, now: now, used: make([]int, len(ignores))}
 }
 
 func (m *Matcher) names(ruleID string, names []string) bool {
-	r, _ := m.Registry.Lookup(ruleID)
 	for _, n := range names {
-		if strings.EqualFold(n, "all") || n == ruleID {
+		if strings.EqualFold(n, "all") {
 			return true
 		}
-		if r == nil {
-			continue
-		}
-		if n == r.Slug {
-			return true
-		}
-		for _, p := range r.PeerIDs() {
-			for _, alias := range peerAliases(p) {
-				if strings.EqualFold(alias, n) {
-					return true
-				}
+		for _, r := range m.reg.Resolve(n) {
+			if r.ID == ruleID {
+				return true
 			}
 		}
 	}
@@ -177,7 +165,7 @@ func (m *Matcher) names(ruleID string, names []string) bool {
 func (m *Matcher) Apply(fs []finding.Finding, directives []Directive) {
 	for i := range fs {
 		f := &fs[i]
-		if !m.Strict {
+		if !m.strict {
 			for _, d := range directives {
 				inRange := d.FromLine == 0 && d.ToLine == 0 ||
 					d.FromLine <= f.Location.Start.Line && f.Location.Start.Line <= d.ToLine
@@ -187,19 +175,17 @@ func (m *Matcher) Apply(fs []finding.Finding, directives []Directive) {
 				}
 			}
 		}
-		if f.Suppressed != nil {
-			continue
-		}
-		for j := range m.Ignores {
-			ig := &m.Ignores[j]
-			if !m.matches(ig, f) {
+		for j := range m.ignores {
+			ig := &m.ignores[j]
+			if ig.Expired(m.now) || !m.matches(ig, f) {
 				continue
 			}
-			if ig.Expired(m.Now) {
-				continue
-			}
+			// An entry that matches counts as used even when an inline
+			// comment suppressed the finding first.
 			m.used[j]++
-			f.Suppressed = &finding.Suppression{Kind: "config", Reason: ig.Reason, Source: fmt.Sprintf("%s:%d", ig.File, ig.Line)}
+			if f.Suppressed == nil {
+				f.Suppressed = &finding.Suppression{Kind: "config", Reason: ig.Reason, Source: fmt.Sprintf("%s:%d", ig.File, ig.Line)}
+			}
 			break
 		}
 	}
@@ -212,41 +198,50 @@ func (m *Matcher) matches(ig *Ignore, f *finding.Finding) bool {
 	if len(ig.Paths) == 0 {
 		return true
 	}
+	candidates := []string{f.Location.Path, strings.TrimPrefix(f.Location.Path, "./")}
+	if rel := RelativeTo(filepath.Dir(ig.File), f.Location.Path); rel != "" {
+		candidates = append(candidates, rel)
+	}
 	for _, p := range ig.Paths {
-		if ok, _ := doublestar.Match(p, f.Location.Path); ok {
-			return true
-		}
-		if ok, _ := doublestar.Match(p, strings.TrimPrefix(f.Location.Path, "./")); ok {
-			return true
+		for _, c := range candidates {
+			if ok, _ := doublestar.Match(p, c); ok {
+				return true
+			}
 		}
 	}
 	return false
 }
 
+// RelativeTo returns p relative to the folder base, slash-separated, or ""
+// when p is not below base. Config globs are written relative to the
+// config file's folder, whatever folder the scan runs from.
+func RelativeTo(base, p string) string {
+	if base == "" {
+		return ""
+	}
+	ab, err1 := filepath.Abs(base)
+	ap, err2 := filepath.Abs(filepath.FromSlash(p))
+	if err1 != nil || err2 != nil {
+		return ""
+	}
+	rel, err := filepath.Rel(ab, ap)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return ""
+	}
+	return filepath.ToSlash(rel)
+}
+
 // Stale returns the config entries that expired or matched nothing.
 func (m *Matcher) Stale() []Stale {
 	var out []Stale
-	for j, ig := range m.Ignores {
+	for j, ig := range m.ignores {
 		src := fmt.Sprintf("%s:%d", ig.File, ig.Line)
 		switch {
-		case ig.Expired(m.Now):
+		case ig.Expired(m.now):
 			out = append(out, Stale{Entry: ig, Source: src, Why: "expired on " + ig.Expires})
 		case m.used[j] == 0:
 			out = append(out, Stale{Entry: ig, Source: src, Why: "matched no finding"})
 		}
-	}
-	return out
-}
-
-var trivyIDRe = regexp.MustCompile(`^([A-Z]+)-0*([0-9]+)$`)
-
-// peerAliases returns the forms a peer ID is written in: Trivy's DS-0002
-// is also AVD-DS-0002 and DS002.
-func peerAliases(id string) []string {
-	out := []string{id}
-	if m := trivyIDRe.FindStringSubmatch(id); m != nil {
-		n, _ := strconv.Atoi(m[2])
-		out = append(out, "AVD-"+id, fmt.Sprintf("%s%03d", m[1], n))
 	}
 	return out
 }

@@ -214,3 +214,36 @@ func TestFixCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigGlobsAreRelativeToTheConfig scans by absolute path from
+// another working directory: ignore and exclude globs still apply.
+func TestConfigGlobsAreRelativeToTheConfig(t *testing.T) {
+	dir := tree(t, map[string]string{
+		"legacy/Dockerfile":  high,
+		"vendor2/Dockerfile": high,
+		".bulwark.yaml":      "exclude: [\"vendor2/**\"]\nignore:\n  - rules: [df005, DS002]\n    paths: [\"legacy/**\"]\n    reason: legacy image\n",
+	})
+	code, out, errs := runCLI(t, "scan", dir, "--format", "json")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	var rep struct {
+		Summary struct{ Files, Suppressed int }
+		Stale   []any `json:"stale_suppressions"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Summary.Files != 1 || rep.Summary.Suppressed == 0 || len(rep.Stale) != 0 {
+		t.Errorf("summary %+v, stale %v", rep.Summary, rep.Stale)
+	}
+}
+
+func TestExplainPeerAliases(t *testing.T) {
+	for _, name := range []string{"DS002", "ds-0002", "AVD-DS-0002", "dl3002", "user-root", "df006"} {
+		code, out, _ := runCLI(t, "rules", "explain", name)
+		if code != 0 || !strings.Contains(out, "# DF006") {
+			t.Errorf("explain %s: exit %d", name, code)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -70,11 +71,13 @@ func newPipeline(f scanFlags, paths []string) (*pipeline, error) {
 	}
 	disabled := map[string]bool{}
 	for _, name := range append(slices.Clone(cfg.Rules.Disable), f.disable...) {
-		r, ok := reg.Lookup(name)
-		if !ok {
+		rs := reg.Resolve(name)
+		if len(rs) == 0 {
 			return nil, usageErr("unknown rule %q (see 'bulwark rules')", name)
 		}
-		disabled[r.ID] = true
+		for _, r := range rs {
+			disabled[r.ID] = true
+		}
 	}
 	sev := map[string]finding.Severity{}
 	for name, s := range cfg.Rules.Severity {
@@ -97,7 +100,7 @@ func newPipeline(f scanFlags, paths []string) (*pipeline, error) {
 	}
 	for _, ig := range cfg.Ignore {
 		for _, name := range ig.Rules {
-			if _, ok := reg.Lookup(name); !ok && len(reg.ByPeer(name)) == 0 && !strings.EqualFold(name, "all") {
+			if len(reg.Resolve(name)) == 0 && !strings.EqualFold(name, "all") {
 				return nil, usageErr("%s:%d: ignore: unknown rule %q", cfg.Path, ig.Line, name)
 			}
 		}
@@ -110,10 +113,18 @@ func newPipeline(f scanFlags, paths []string) (*pipeline, error) {
 		reg: reg, cfg: cfg, rules: enabled, matcher: m,
 		opts: scan.Options{
 			Rules: enabled, Severity: sev, Workers: f.workers, Matcher: m,
-			Exclude: append(slices.Clone(cfg.Exclude), f.skip...), MaxFileBytes: f.maxBytes,
+			Exclude: append(slices.Clone(cfg.Exclude), f.skip...), ExcludeBase: configDir(cfg), MaxFileBytes: f.maxBytes,
 			Settings: rule.Settings{TrustedRegistries: append(slices.Clone(cfg.TrustedRegistries), f.trusted...)},
 		},
 	}, nil
+}
+
+// configDir is the folder config globs are relative to, or "".
+func configDir(cfg *config.Config) string {
+	if cfg.Path == "" {
+		return ""
+	}
+	return filepath.Dir(cfg.Path)
 }
 
 func (p *pipeline) run(ctx context.Context, paths []string) (*scan.Result, error) {

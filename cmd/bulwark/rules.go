@@ -44,23 +44,26 @@ func newRulesCmd(e *env) *cobra.Command {
 	c.Flags().StringVarP(&format, "format", "f", "table", "table, json or markdown")
 	c.AddCommand(&cobra.Command{
 		Use:   "explain ID",
-		Short: "Print a rule's documentation",
+		Short: "Print a rule's documentation (by ID, slug, or a hadolint, Trivy or BuildKit ID)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			reg, err := rules.Registry()
 			if err != nil {
 				return err
 			}
-			r, ok := reg.Lookup(args[0])
-			if !ok {
-				if peers := reg.ByPeer(args[0]); len(peers) > 0 {
-					r = peers[0]
-				} else {
-					return usageErr("unknown rule %q (see 'bulwark rules')", args[0])
+			rs := reg.Resolve(args[0])
+			if len(rs) == 0 {
+				return usageErr("unknown rule %q (see 'bulwark rules')", args[0])
+			}
+			for i, r := range rs {
+				if i > 0 {
+					fmt.Fprintln(e.stdout)
+				}
+				if _, err := fmt.Fprint(e.stdout, docs.Page(r)); err != nil {
+					return err
 				}
 			}
-			_, err = fmt.Fprint(e.stdout, docs.Page(r))
-			return err
+			return nil
 		},
 	})
 	return c
