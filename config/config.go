@@ -89,7 +89,6 @@ func Find(dir string) (string, error) {
 	}
 }
 
-
 // Load reads and validates a config file.
 func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
