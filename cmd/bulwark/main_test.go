@@ -247,3 +247,16 @@ func TestExplainPeerAliases(t *testing.T) {
 		}
 	}
 }
+
+func TestOutputErrors(t *testing.T) {
+	dir := tree(t, map[string]string{"Dockerfile": high})
+	if code, _, errs := runCLI(t, "scan", dir, "-o", filepath.Join(dir, "no", "such", "dir", "r.json")); code != exitUsage {
+		t.Errorf("unwritable --output: exit %d (%s)", code, errs)
+	}
+	if code, _, _ := runCLI(t, "scan", dir, "--color", "sometimes", "-o", filepath.Join(dir, "r.txt")); code != exitUsage {
+		t.Errorf("bad --color with -o: exit %d", code)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "r.txt")); err == nil {
+		t.Error("a report file was left behind after a usage error")
+	}
+}

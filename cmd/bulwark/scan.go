@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 
@@ -98,6 +99,20 @@ shown, unsuppressed finding that makes the run exit 1.`,
 					return usageErr("--fail-on: %v", err)
 				}
 			}
+			// Open the report file before the scan, so a bad path costs no
+			// scan; it is renamed into place only once written in full.
+			var out *atomicFile
+			if output != "" {
+				if out, err = createAtomic(output); err != nil {
+					return usageErr("--output: %v", err)
+				}
+				defer out.abort()
+			}
+			switch colorMode {
+			case "auto", "always", "never":
+			default:
+				return usageErr("--color: want auto, always or never")
+			}
 			res, err := p.run(context.Background(), args)
 			if err != nil {
 				return err
@@ -113,31 +128,19 @@ shown, unsuppressed finding that makes the run exit 1.`,
 			}
 			var w io.Writer = e.stdout
 			color := false
-			if output != "" {
-				file, err := os.Create(output)
-				if err != nil {
-					return usageErr("--output: %v", err)
-				}
-				defer file.Close()
-				w = file
+			if out != nil {
+				w = out
 			} else {
-				switch colorMode {
-				case "always":
-					color = true
-				case "never":
-				case "auto":
-					color = e.terminal(e.stdout) && e.getenv("NO_COLOR") == "" && e.getenv("TERM") != "dumb"
-				default:
-					return usageErr("--color: want auto, always or never")
-				}
+				color = colorMode == "always" ||
+					colorMode == "auto" && e.terminal(e.stdout) && e.getenv("NO_COLOR") == "" && e.getenv("TERM") != "dumb"
 			}
-			if err := report.Write(w, fmtName, rep, report.Options{Color: color}); err != nil {
-				return fmt.Errorf("writing report: %w", err)
+			err = report.Write(w, fmtName, rep, report.Options{Color: color})
+			if err == nil && out != nil {
+				err = out.commit()
 			}
-			if output != "" {
-				if err := w.(*os.File).Close(); err != nil {
-					return fmt.Errorf("writing report: %w", err)
-				}
+			if err != nil {
+				// The scan ran but its report is lost: as incomplete as it gets.
+				return &exitError{code: exitIncomplete, err: fmt.Errorf("writing report: %w", err)}
 			}
 			switch {
 			case len(res.Errors) > 0:
@@ -169,4 +172,44 @@ func validFormat(f report.Format) bool {
 		}
 	}
 	return false
+}
+
+// atomicFile is a report file written under a temporary name and renamed
+// into place when complete, so a failed write never leaves half a report.
+type atomicFile struct {
+	*os.File
+	target string
+	done   bool
+}
+
+func createAtomic(target string) (*atomicFile, error) {
+	f, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".tmp-*")
+	if err != nil {
+		return nil, err
+	}
+	return &atomicFile{File: f, target: target}, nil
+}
+
+func (a *atomicFile) commit() error {
+	if err := a.Sync(); err != nil {
+		return err
+	}
+	if err := a.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(a.Name(), 0o644); err != nil {
+		return err
+	}
+	if err := os.Rename(a.Name(), a.target); err != nil {
+		return err
+	}
+	a.done = true
+	return nil
+}
+
+func (a *atomicFile) abort() {
+	if !a.done {
+		a.Close()
+		os.Remove(a.Name())
+	}
 }
