@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 
 	"github.com/bulwark-sec/bulwark/finding"
@@ -69,7 +70,7 @@ type (
 	}
 	sarifResult struct {
 		RuleID       string             `json:"ruleId"`
-		RuleIndex    int                `json:"ruleIndex"`
+		RuleIndex    *int               `json:"ruleIndex,omitempty"`
 		Level        string             `json:"level"`
 		Message      sarifText          `json:"message"`
 		Locations    []sarifLocation    `json:"locations"`
@@ -85,7 +86,8 @@ type (
 		Region           *sarifRegion  `json:"region,omitempty"`
 	}
 	sarifArtifact struct {
-		URI string `json:"uri"`
+		URI       string `json:"uri"`
+		URIBaseID string `json:"uriBaseId,omitempty"`
 	}
 	sarifRegion struct {
 		StartLine   int `json:"startLine"`
@@ -161,6 +163,36 @@ func region(l finding.Location) *sarifRegion {
 	return rg
 }
 
+func ruleIndex(index map[string]int, id string) *int {
+	if i, ok := index[id]; ok {
+		return &i
+	}
+	return nil
+}
+
+// artifact turns a scanned path into a SARIF artifact location: a
+// relative path becomes a percent-encoded URI reference against the source
+// root (%SRCROOT%), an absolute one a file URI.
+func artifact(p string) sarifArtifact {
+	slash := strings.ReplaceAll(p, `\`, "/")
+	abs := strings.HasPrefix(slash, "/") || len(slash) > 2 && slash[1] == ':' && slash[2] == '/'
+	segs := strings.Split(slash, "/")
+	for i, seg := range segs {
+		if i == 0 && abs && strings.HasSuffix(seg, ":") {
+			continue // a Windows drive letter
+		}
+		segs[i] = url.PathEscape(seg)
+	}
+	enc := strings.Join(segs, "/")
+	if abs {
+		if !strings.HasPrefix(enc, "/") {
+			enc = "/" + enc
+		}
+		return sarifArtifact{URI: "file://" + enc}
+	}
+	return sarifArtifact{URI: strings.TrimPrefix(enc, "./"), URIBaseID: "%SRCROOT%"}
+}
+
 func writeSARIF(w io.Writer, r *Report) error {
 	driver := sarifDriver{Name: r.Tool, Version: r.Version, InformationURI: "https://github.com/bulwark-sec/bulwark", Rules: []sarifRule{}}
 	index := map[string]int{}
@@ -186,7 +218,7 @@ func writeSARIF(w io.Writer, r *Report) error {
 	for _, e := range r.Errors {
 		n := sarifNotification{Level: "error", Message: sarifText{Text: e.Err}}
 		if e.Path != "" {
-			loc := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: e.Path}}}
+			loc := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: artifact(e.Path)}}
 			if e.Line > 0 {
 				loc.PhysicalLocation.Region = &sarifRegion{StartLine: e.Line}
 			}
@@ -198,17 +230,17 @@ func writeSARIF(w io.Writer, r *Report) error {
 	for _, f := range r.Findings {
 		res := sarifResult{
 			RuleID:    f.RuleID,
-			RuleIndex: index[f.RuleID],
+			RuleIndex: ruleIndex(index, f.RuleID),
 			Level:     sarifLevel(f.Severity),
 			Message:   sarifText{Text: f.Message},
 			Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{
-				ArtifactLocation: sarifArtifact{URI: f.Location.Path},
+				ArtifactLocation: artifact(f.Location.Path),
 				Region:           region(f.Location),
 			}}},
 			Properties: map[string]string{"severity": f.Severity.String()},
 		}
 		for _, fx := range f.Fixes {
-			ch := sarifArtifactChange{ArtifactLocation: sarifArtifact{URI: f.Location.Path}}
+			ch := sarifArtifactChange{ArtifactLocation: artifact(f.Location.Path)}
 			for _, e := range fx.Edits {
 				rep := sarifReplacement{DeletedRegion: sarifRegion{
 					StartLine: e.From.Line, StartColumn: e.From.Column, EndLine: e.To.Line, EndColumn: e.To.Column,
