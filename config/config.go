@@ -19,8 +19,8 @@ import (
 	"github.com/bulwark-sec/bulwark/suppress"
 )
 
-// FileNames are the names searched for, in order, in each directory.
-var FileNames = []string{".bulwark.yaml", ".bulwark.yml"}
+// FileNames returns the names searched for, in order, in each directory.
+func FileNames() []string { return []string{".bulwark.yaml", ".bulwark.yml"} }
 
 // Config is the content of a .bulwark.yaml file.
 type Config struct {
@@ -75,7 +75,7 @@ func Find(dir string) (string, error) {
 		abs = filepath.Dir(abs)
 	}
 	for {
-		for _, n := range FileNames {
+		for _, n := range FileNames() {
 			p := filepath.Join(abs, n)
 			if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
 				return p, nil

@@ -13,6 +13,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -262,8 +263,8 @@ feed:
 	return res
 }
 
-// ReadFile reads at most max bytes of a regular file.
-func ReadFile(p string, max int) ([]byte, error) {
+// ReadFile reads at most limit bytes of a regular file.
+func ReadFile(p string, limit int) ([]byte, error) {
 	f, err := os.Open(p)
 	if err != nil {
 		return nil, err
@@ -276,31 +277,31 @@ func ReadFile(p string, max int) ([]byte, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, errors.New("not a regular file")
 	}
-	if fi.Size() > int64(max) {
-		return nil, fmt.Errorf("file is %d bytes, larger than the %d-byte limit", fi.Size(), max)
+	if fi.Size() > int64(limit) {
+		return nil, fmt.Errorf("file is %d bytes, larger than the %d-byte limit", fi.Size(), limit)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, int64(max)+1))
+	data, err := io.ReadAll(io.LimitReader(f, int64(limit)+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(data) > max {
-		return nil, fmt.Errorf("file is larger than the %d-byte limit", max)
+	if len(data) > limit {
+		return nil, fmt.Errorf("file is larger than the %d-byte limit", limit)
 	}
 	return data, nil
 }
 
 func analyzeFile(t Target, opts Options) fileResult {
-	max := opts.MaxFileBytes
-	if max <= 0 {
-		max = DefaultMaxFileBytes
+	limit := opts.MaxFileBytes
+	if limit <= 0 {
+		limit = DefaultMaxFileBytes
 	}
-	data, err := ReadFile(filepath.FromSlash(t.Path), max)
+	data, err := ReadFile(filepath.FromSlash(t.Path), limit)
 	if err != nil {
 		return fileResult{errs: []FileError{{Path: t.Path, Err: unwrapPathError(err)}}}
 	}
 	switch t.Kind {
 	case rule.Dockerfile:
-		f, err := dockerfile.ParseWithLimits(t.Path, data, dockerfile.Limits{MaxBytes: max})
+		f, err := dockerfile.ParseWithLimits(t.Path, data, dockerfile.Limits{MaxBytes: limit})
 		if err != nil {
 			fe := FileError{Path: t.Path, Err: err.Error()}
 			var pe *dockerfile.ParseError
@@ -350,7 +351,9 @@ func runRules(t Target, target any, opts Options) fileResult {
 func runCheck(rl *rule.Rule, pass *rule.Pass) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("internal error: %v", p)
+			// A bug in one rule must not stop the scan; keep the stack so
+			// the report can be acted on.
+			err = fmt.Errorf("internal error (please report it): %v\n%s", p, debug.Stack())
 		}
 	}()
 	return rl.Check(pass)

@@ -68,7 +68,7 @@ Exit codes: 0 when everything that could be fixed was, 2 on usage errors,
 				if len(fs) == 0 {
 					continue
 				}
-				src, err := scan.ReadFile(filepath.FromSlash(path), scan.DefaultMaxFileBytes)
+				src, err := scan.ReadFile(filepath.FromSlash(path), maxBytes(f.maxBytes))
 				if err != nil {
 					fmt.Fprintf(e.stderr, "bulwark: %s: %v\n", path, err)
 					failed = true
@@ -119,8 +119,20 @@ func plural(n int, w string) string {
 	return w + "s"
 }
 
-// writeFile replaces path's content, keeping its mode.
+// maxBytes is the file size limit in effect.
+func maxBytes(flag int) int {
+	if flag > 0 {
+		return flag
+	}
+	return scan.DefaultMaxFileBytes
+}
+
+// writeFile replaces path's content, keeping its mode. A symbolic link is
+// followed, so the file it points at is rewritten and the link kept.
 func writeFile(path string, data []byte) error {
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
 	fi, err := os.Stat(path)
 	if err != nil {
 		return err

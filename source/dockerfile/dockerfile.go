@@ -5,6 +5,7 @@
 package dockerfile
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -217,8 +218,8 @@ type Limits struct {
 	MaxBytes int
 }
 
-// DefaultLimits are used by Parse.
-var DefaultLimits = Limits{MaxBytes: 4 << 20}
+// DefaultLimits returns the limits Parse uses.
+func DefaultLimits() Limits { return Limits{MaxBytes: 4 << 20} }
 
 // ParseError is returned when a file cannot be read as a Dockerfile.
 type ParseError struct {
@@ -245,12 +246,12 @@ var knownInstructions = map[string]bool{
 
 // Parse parses src as a Dockerfile named path.
 func Parse(path string, src []byte) (*File, error) {
-	return ParseWithLimits(path, src, DefaultLimits)
+	return ParseWithLimits(path, src, DefaultLimits())
 }
 
 // ParseWithLimits is Parse with explicit limits.
 func ParseWithLimits(path string, src []byte, lim Limits) (*File, error) {
-	if lim.MaxBytes > 0 && len(src) > lim.MaxBytes {
+	if limit := lim.MaxBytes; limit > 0 && len(src) > limit {
 		return nil, &ParseError{Path: path, Err: fmt.Errorf("file is %d bytes, larger than the %d-byte limit", len(src), lim.MaxBytes)}
 	}
 	if !utf8.Valid(src) {
@@ -271,6 +272,9 @@ func ParseWithLimits(path string, src []byte, lim Limits) (*File, error) {
 			if len(le.Locations) > 0 && len(le.Locations[0]) > 0 {
 				line = le.Locations[0][0].Start.Line
 			}
+		}
+		if strings.Contains(cause.Error(), "max allowed size") {
+			line = firstLongLine(src)
 		}
 		return nil, &ParseError{Path: path, Line: line, Err: errors.New(cause.Error())}
 	}
@@ -304,6 +308,16 @@ func ParseWithLimits(path string, src []byte, lim Limits) (*File, error) {
 		}
 	}
 	return f, nil
+}
+
+// firstLongLine returns the first line too long for BuildKit's scanner.
+func firstLongLine(src []byte) int {
+	for i, l := range bytes.Split(src, []byte("\n")) {
+		if len(l) >= bufio.MaxScanTokenSize-1 {
+			return i + 1
+		}
+	}
+	return 0
 }
 
 func firstInvalidUTF8(b []byte) int {
