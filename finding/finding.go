@@ -134,3 +134,19 @@ func Less(a, b *Finding) bool {
 	}
 	return a.Message < b.Message
 }
+
+// FileError is an input that could not be analysed completely: it makes a
+// scan incomplete.
+type FileError struct {
+	Path string `json:"path"`
+	Line int    `json:"line,omitempty"`
+	Err  string `json:"error"`
+}
+
+// Error formats the problem as path[:line]: message.
+func (e FileError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.Path, e.Line, e.Err)
+	}
+	return fmt.Sprintf("%s: %s", e.Path, e.Err)
+}

@@ -5,7 +5,6 @@ import (
 	"io"
 
 	"github.com/bulwark-sec/bulwark/finding"
-	"github.com/bulwark-sec/bulwark/scan"
 )
 
 // SchemaVersion is the version of the JSON report schema
@@ -20,7 +19,7 @@ type JSONReport struct {
 	Summary       JSONSummary       `json:"summary"`
 	Findings      []finding.Finding `json:"findings"`
 	Suppressed    []finding.Finding `json:"suppressed"`
-	Errors        []scan.FileError  `json:"errors"`
+	Errors        []finding.FileError  `json:"errors"`
 	Stale         []JSONStale       `json:"stale_suppressions"`
 }
 
@@ -53,7 +52,7 @@ func writeJSON(w io.Writer, r *Report) error {
 		Tool:          JSONTool{Name: r.Tool, Version: r.Version},
 		Findings:      []finding.Finding{},
 		Suppressed:    []finding.Finding{},
-		Errors:        []scan.FileError{},
+		Errors:        []finding.FileError{},
 		Stale:         []JSONStale{},
 	}
 	for _, f := range r.Findings {

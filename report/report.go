@@ -9,7 +9,6 @@ import (
 
 	"github.com/bulwark-sec/bulwark/finding"
 	"github.com/bulwark-sec/bulwark/rule"
-	"github.com/bulwark-sec/bulwark/scan"
 	"github.com/bulwark-sec/bulwark/suppress"
 )
 
@@ -23,7 +22,7 @@ type Report struct {
 	// marked.
 	Findings []finding.Finding
 	// Errors are files that could not be analysed completely.
-	Errors []scan.FileError
+	Errors []finding.FileError
 	// Stale are configuration suppressions that expired or matched
 	// nothing.
 	Stale []suppress.Stale

@@ -63,18 +63,7 @@ type Target struct {
 }
 
 // FileError is a file that could not be analysed completely.
-type FileError struct {
-	Path string `json:"path"`
-	Line int    `json:"line,omitempty"`
-	Err  string `json:"error"`
-}
-
-func (e FileError) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", e.Path, e.Line, e.Err)
-	}
-	return fmt.Sprintf("%s: %s", e.Path, e.Err)
-}
+type FileError = finding.FileError
 
 // Result is what a scan found.
 type Result struct {
