@@ -798,8 +798,7 @@ func styleHealthcheckMissing(p *rule.Pass, f *df.File) {
 	if s == nil || styleChainHas(f, s, "healthcheck") {
 		return
 	}
-	root := s.Chain()[0]
-	if strings.EqualFold(root.Image, "scratch") && !styleChainHas(f, s, "cmd") && !styleChainHas(f, s, "entrypoint") {
+	if buildOutputOnly(f, s) {
 		return // a build-output image, not a service
 	}
 	report(p, f, s.ImageSpan, "final stage (based on %q) has no HEALTHCHECK", s.Image)
