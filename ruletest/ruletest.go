@@ -12,7 +12,8 @@
 // documents that the next instruction must not produce DF001. A "want"
 // written at the end of an instruction's last line (after a shell comment
 // '#') applies to that instruction. Every finding of the rule under test
-// must be expected and every expectation met.
+// must be expected and every expectation met, and only a rule marked
+// Fixable may attach fixes to its findings.
 package ruletest
 
 import (
@@ -122,7 +123,7 @@ type Counts struct {
 // dir supplies rule settings (such as trusted-registries) for every file
 // of a second pass over the folder's files whose names contain
 // ".settings".
-func Run(t *testing.T, reg *rule.Registry, r *rule.Rule, dir string) Counts {
+func Run(t testing.TB, reg *rule.Registry, r *rule.Rule, dir string) Counts {
 	t.Helper()
 	var counts Counts
 	var settings rule.Settings
@@ -177,7 +178,7 @@ func r0(rules []*rule.Rule) rule.Kind {
 	return rules[0].Kind
 }
 
-func checkFile(t *testing.T, reg *rule.Registry, r *rule.Rule, path string, set rule.Settings) Counts {
+func checkFile(t testing.TB, reg *rule.Registry, r *rule.Rule, path string, set rule.Settings) Counts {
 	t.Helper()
 	src, err := os.ReadFile(path)
 	if err != nil {
@@ -210,6 +211,9 @@ func checkFile(t *testing.T, reg *rule.Registry, r *rule.Rule, path string, set 
 	}
 	for _, fd := range found {
 		line := fd.Location.Start.Line
+		if len(fd.Fixes) > 0 && !r.Fixable {
+			t.Errorf("%s:%d: %s finding carries a fix but the rule is not Fixable", path, line, fd.RuleID)
+		}
 		matched := false
 		for _, w := range wants {
 			if !w.met && w.RuleID == fd.RuleID && w.From <= line && line <= w.To && w.Pattern.MatchString(fd.Message) {
@@ -241,7 +245,7 @@ func checkFile(t *testing.T, reg *rule.Registry, r *rule.Rule, path string, set 
 
 // checkGolden applies the findings' fixes, compares the result with the
 // golden file, and re-scans the result to prove the fixed findings gone.
-func checkGolden(t *testing.T, reg *rule.Registry, r *rule.Rule, path string, src []byte, found []finding.Finding, want []byte, set rule.Settings) {
+func checkGolden(t testing.TB, reg *rule.Registry, r *rule.Rule, path string, src []byte, found []finding.Finding, want []byte, set rule.Settings) {
 	t.Helper()
 	got, outcomes := fix.Apply(src, found)
 	fixed := 0

@@ -118,3 +118,20 @@ func commands(f *df.File, fn func(in *df.Instruction, c *df.Command)) {
 func isStageOrScratch(s *df.Stage) bool {
 	return s.BaseStage != nil || strings.EqualFold(s.Image, "scratch")
 }
+
+// buildOutputOnly reports whether stage s is a build-output image rather
+// than something meant to run: its chain starts from scratch and sets no
+// CMD or ENTRYPOINT, so it only carries files for `--output` or for other
+// images to copy from. Rules about how a container runs do not apply.
+func buildOutputOnly(f *df.File, s *df.Stage) bool {
+	chain := s.Chain()
+	if !strings.EqualFold(chain[0].Image, "scratch") {
+		return false
+	}
+	for _, st := range chain {
+		if len(instructions(f, st, "cmd")) > 0 || len(instructions(f, st, "entrypoint")) > 0 {
+			return false
+		}
+	}
+	return true
+}

@@ -202,7 +202,9 @@ func packageRules() []*rule.Rule {
 			Peers: []string{"hadolint:DL3062"},
 			Why: "`go install pkg@latest`, `go run pkg@latest` and `go get pkg` resolve the newest version when the image is " +
 				"built, so the tool changes between builds and a bad release is picked up at once. (`go install pkg` " +
-				"without a version uses the version in go.mod, which is pinned, so it is not reported.)",
+				"without a version uses the version in go.mod, which is pinned, so it is not reported; nor is a GOPATH-era " +
+				"`go get pkg` whose source is then pinned by `git checkout <rev>` or `git reset --hard <rev>` in " +
+				"`$GOPATH/src/pkg`, in the same RUN or a later one of the stage.)",
 			Bad:         "RUN go install golang.org/x/tools/gopls@latest",
 			Good:        "RUN go install golang.org/x/tools/gopls@v0.16.1",
 			Remediation: "Name an exact version: `go install module/path@v1.2.3`.",
@@ -1631,7 +1633,7 @@ func pkgGoRemote(v string) bool {
 
 func pkgCheckGoPins(p *rule.Pass, f *df.File) {
 	pkgRuns(f, func(in *df.Instruction) {
-		for _, c := range in.Script.Commands {
+		for ci, c := range in.Script.Commands {
 			if c.Name != "go" || !c.NameArg.Literal {
 				continue
 			}
@@ -1652,12 +1654,140 @@ func pkgCheckGoPins(p *rule.Pass, f *df.File) {
 				switch {
 				case hasVer && pkgGoMoving[ver]:
 					report(p, f, a.Span, "go %s %s resolves the moving version @%s at build time", sub, mod, ver)
-				case !hasVer && sub == "get":
+				case !hasVer && sub == "get" && !pkgGoCheckedOut(f, in, ci, mod):
 					report(p, f, a.Span, "go get %s without @version fetches the newest release", mod)
 				}
 			}
 		}
 	})
+}
+
+// pkgGoCheckedOut reports whether, after the go get at command ci of in,
+// the same RUN or a later RUN of the stage checks out a fixed revision of
+// the package's GOPATH source (`cd $GOPATH/src/<repo> && git checkout
+// "$VERSION"`, or `git reset --hard <rev>`): the GOPATH-era way to pin a
+// go get, which builds from the checked-out tree afterwards.
+func pkgGoCheckedOut(f *df.File, in *df.Instruction, ci int, pkg string) bool {
+	pkg = strings.TrimSuffix(pkg, "/...")
+	if pkgGoPinsIn(in.Script.Commands[ci+1:], pkgWorkdirAt(in), pkg) {
+		return true
+	}
+	after := false
+	for _, x := range in.Stage.Instructions {
+		if x == in {
+			after = true
+			continue
+		}
+		if after && x.Cmd == "run" && x.Script != nil && x.Script.AST != nil && pkgGoPinsIn(x.Script.Commands, pkgWorkdirAt(x), pkg) {
+			return true
+		}
+	}
+	return false
+}
+
+// pkgGoPinsIn reports whether one of cmds, run from the directory wd,
+// checks out a fixed revision in the GOPATH source of pkg. cd commands are
+// followed in order; a directory may hold variables ($GOPATH), as only its
+// "/src/<import path>" end is compared.
+func pkgGoPinsIn(cmds []*df.Command, wd, pkg string) bool {
+	for _, c := range cmds {
+		switch c.Name {
+		case "cd":
+			if ps := c.Positionals(); len(ps) == 1 {
+				wd = pkgJoinDir(wd, ps[0].Value)
+			}
+		case "git":
+			dir, sub, rest := wd, "", []df.Arg(nil)
+			for i := 0; i < len(c.Args); i++ {
+				a := c.Args[i]
+				if a.Value == "-C" && i+1 < len(c.Args) {
+					dir = pkgJoinDir(dir, c.Args[i+1].Value)
+					i++
+					continue
+				}
+				if a.Value == "-c" || a.Value == "--git-dir" || a.Value == "--work-tree" {
+					i++
+					continue
+				}
+				if !strings.HasPrefix(a.Value, "-") {
+					sub, rest = a.Value, c.Args[i+1:]
+					break
+				}
+			}
+			if pkgGitPins(sub, rest) && pkgGoSourceDir(dir, pkg) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// pkgGitPins reports whether a git subcommand with its arguments moves the
+// work tree to a named revision: `checkout <rev>` or `reset --hard <rev>`,
+// where the revision is not a branch that floats (master, main, HEAD).
+func pkgGitPins(sub string, args []df.Arg) bool {
+	if sub != "checkout" && sub != "reset" {
+		return false
+	}
+	hard := false
+	var rev *df.Arg
+	for i, a := range args {
+		switch {
+		case a.Value == "--":
+			return false // checkout -- <paths> restores files
+		case a.Value == "--hard":
+			hard = true
+		case !strings.HasPrefix(a.Value, "-") && rev == nil:
+			rev = &args[i]
+		}
+	}
+	if rev == nil || sub == "reset" && !hard {
+		return false
+	}
+	return !rev.Literal || !pkgGoMoving[rev.Value]
+}
+
+// pkgGoSourceDir reports whether dir is the GOPATH source directory of pkg
+// or of a parent of it holding the repository: ".../src/github.com/x/y"
+// for github.com/x/y/cmd/z.
+func pkgGoSourceDir(dir, pkg string) bool {
+	dir = strings.TrimRight(strings.Trim(dir, `"'`), "/")
+	_, rel, ok := strings.Cut("/"+dir, "/src/")
+	for ok {
+		if rel == pkg || strings.HasPrefix(pkg, rel+"/") && strings.Count(rel, "/") >= 2 {
+			return true
+		}
+		_, rel, ok = strings.Cut(rel, "/src/")
+	}
+	return false
+}
+
+// pkgJoinDir applies a cd to dir: an absolute or variable-led target
+// replaces it, a relative one is appended.
+func pkgJoinDir(dir, to string) string {
+	to = strings.Trim(to, `"'`)
+	if strings.HasPrefix(to, "/") || strings.HasPrefix(to, "$") || strings.HasPrefix(to, "~") || dir == "" {
+		return to
+	}
+	return path.Join(dir, to)
+}
+
+// pkgWorkdirAt returns the working directory at in as the WORKDIR
+// instructions of its stage chain set it, variables kept as written, or ""
+// when none is set.
+func pkgWorkdirAt(in *df.Instruction) string {
+	wd := ""
+	for _, s := range in.Stage.Chain() {
+		for _, x := range s.Instructions {
+			if x == in {
+				return wd
+			}
+			if x.Cmd == "workdir" && len(x.Args) > 0 {
+				wd = pkgJoinDir(wd, x.Args[0].Value)
+			}
+		}
+	}
+	return wd
 }
 
 // ---------------------------------------------------------------------------

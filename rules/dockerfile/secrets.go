@@ -21,7 +21,14 @@ func secretRules() []*rule.Rule {
 			Tags:  []string{"seed:hard-coded-secrets", "cis-docker:4.10"},
 			Peers: []string{"hadolint:DL3064", "buildkit:SecretsUsedInArgOrEnv", "trivy:DS-0031"},
 			Why: "ENV and LABEL values are stored in the image config and ARG values in the build history: anyone who can " +
-				"pull the image can read them with `docker inspect` or `docker history`.",
+				"pull the image can read them with `docker inspect` or `docker history`. A name is a credential when a part of it " +
+				"is password, passwd, pwd, pass, secret, token, credential(s), apikey, or key after api, private or access " +
+				"(DB_PASSWORD, GITHUB_TOKEN, API_KEY); names that point at a secret (*_FILE, *_PATH, *_ID, *_URL, ...) are not. " +
+				"Values that cannot be a credential are skipped: booleans and switches (true, false, yes, no, 0, 1, on, off), " +
+				"none, null, empty, changeme and /run/secrets/ paths. When the only credential-like part is the generic `key` " +
+				"or `auth` (CACHE_KEY, LICENSE_KEY, com.example.auth), the value must also look generated: no spaces and a run of " +
+				"16 or more letters and digits mixed (the base64 or hex alphabet), so settings such as `created_at` or `oauth2` " +
+				"are not reported.",
 			Bad:         "ENV DB_PASSWORD=hunter2",
 			Good:        "ENV DB_PASSWORD_FILE=/run/secrets/db_password\nRUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm ci",
 			Remediation: secretRemedy,
@@ -39,13 +46,15 @@ func secretRules() []*rule.Rule {
 						continue
 					}
 					for _, kv := range keyValues(in) {
-						if !secretName(kv.key) {
-							continue
-						}
+						nameKind := secretNameKind(kv.key)
 						switch {
-						case kind == "ARG" && !kv.hasValue:
+						case nameKind == secretNone:
+							continue
+						case kind == "ARG" && !kv.hasValue && nameKind == secretStrong:
 							report(p, f, kv.span, "ARG %s passes a credential as a build argument; its value is kept in the image history", kv.key)
-						case kv.value == "" || placeholder(kv.value):
+						case kv.value == "" || placeholder(kv.value) || secretSwitch(kv.value):
+							continue
+						case nameKind == secretWeak && !secretLooking(kv.value):
 							continue
 						default:
 							report(p, f, kv.span, "%s %s sets a credential in the image", kind, kv.key)
@@ -108,25 +117,111 @@ func keyValues(in *df.Instruction) []keyValue {
 	return out
 }
 
-var (
-	secretTokenRe = regexp.MustCompile(`(?i)(?:^|[_.-])(?:apikey|api[_-]?key|auth|credentials?|key|password|passwd|pword|pwd|secret|token|private[_-]?key|access[_-]?key|pass)(?:$|[_.-])`)
-	secretAllowRe = regexp.MustCompile(`(?i)(?:^|[_.-])(?:public|file|path|dir|version|gpg|pgp|fingerprint|keyring|keyserver|keys|id|url|uri|name|type|method|host|port|user|username|enabled|length|size|mode|cert|store|location|env|region)(?:$|[_.-])`)
+// secretStrongTokens are name parts that say the value is a credential.
+var secretStrongTokens = map[string]bool{
+	"apikey": true, "credential": true, "credentials": true, "password": true, "passwd": true, "pword": true,
+	"pwd": true, "secret": true, "token": true, "pass": true,
+}
+
+// secretKeyQualifiers make a following "key" a credential: api_key,
+// private-key, access_key.
+var secretKeyQualifiers = map[string]bool{"api": true, "private": true, "access": true}
+
+// secretWeakTokens are name parts that only sometimes name a credential
+// (CACHE_KEY, SORT_KEY, com.example.auth): the value must look like one.
+var secretWeakTokens = map[string]bool{"key": true, "auth": true}
+
+var secretAllowRe = regexp.MustCompile(`(?i)(?:^|[_.-])(?:public|file|path|dir|version|gpg|pgp|fingerprint|keyring|keyserver|keys|id|url|uri|name|type|method|host|port|user|username|enabled|length|size|mode|cert|store|location|env|region)(?:$|[_.-])`)
+
+// secretNameKind classifies a variable or label name: secretStrong when a
+// part of it names a credential (DB_PASSWORD, API_KEY, auth.token),
+// secretWeak when its only such part is the generic "key" or "auth"
+// (LICENSE_KEY, CACHE_KEY), secretNone otherwise. *_FILE, *_PATH and
+// similar names, which point at a secret rather than hold it, are
+// secretNone.
+func secretNameKind(name string) secretKind {
+	name = strings.TrimSpace(name)
+	if secretAllowRe.MatchString(name) {
+		return secretNone
+	}
+	parts := strings.FieldsFunc(strings.ToLower(name), func(r rune) bool { return r == '_' || r == '.' || r == '-' })
+	kind := secretNone
+	for i, part := range parts {
+		switch {
+		case secretStrongTokens[part]:
+			return secretStrong
+		case part == "key" && i > 0 && secretKeyQualifiers[parts[i-1]]:
+			return secretStrong
+		case strings.HasSuffix(part, "key") && secretKeyQualifiers[strings.TrimSuffix(part, "key")]:
+			return secretStrong // privatekey, accesskey
+		case secretWeakTokens[part]:
+			kind = secretWeak
+		}
+	}
+	return kind
+}
+
+type secretKind int
+
+const (
+	secretNone secretKind = iota
+	secretWeak
+	secretStrong
 )
 
-// secretName reports whether a variable or label name looks like it holds
-// a credential. *_FILE names, which point at a secret file, do not.
-func secretName(name string) bool {
-	name = strings.TrimSpace(name)
-	return secretTokenRe.MatchString(name) && !secretAllowRe.MatchString(name)
+// secretLooking reports whether a value looks like a generated credential
+// rather than a setting: no spaces, no variable, and a run of at least 16
+// characters of the base64/hex alphabet ([A-Za-z0-9+/=]) that mixes
+// letters and digits. Identifiers such as "node-modules-cache-v2",
+// "created_at" or "oauth2" have no such run.
+func secretLooking(v string) bool {
+	if strings.ContainsAny(v, " \t\n$") {
+		return false
+	}
+	run, letters, digits := 0, false, false
+	for i := 0; i <= len(v); i++ {
+		var c byte
+		if i < len(v) {
+			c = v[i]
+		}
+		switch {
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			run, letters = run+1, true
+			continue
+		case c >= '0' && c <= '9':
+			run, digits = run+1, true
+			continue
+		case c == '+' || c == '/' || c == '=':
+			run++
+			continue
+		}
+		if run >= 16 && letters && digits {
+			return true
+		}
+		run, letters, digits = 0, false, false
+	}
+	return false
 }
 
 // placeholder reports whether a value is a reference or obvious dummy, not
-// a credential: another variable, or an empty-ish marker.
+// a credential: an empty-ish marker, a "change me" text or a path to a
+// mounted secret.
 func placeholder(v string) bool {
 	v = strings.TrimSpace(strings.Trim(v, `"'`))
 	switch strings.ToLower(v) {
-	case "", "changeme", "change-me", "xxx", "none", "null", "false", "true", "<secret>", "secret", "password", "-":
-		return v == ""
+	case "", "changeme", "change-me", "change_me", "xxx", "none", "null", "nil", "empty", "<secret>", "-":
+		return true
 	}
 	return strings.HasPrefix(v, "/run/secrets/") || strings.HasPrefix(v, "/var/run/secrets/")
+}
+
+// secretSwitch reports whether a value is a boolean or on/off switch, as
+// in USE_AUTH=true or MYSQL_ALLOW_EMPTY_PASSWORD=yes: a setting about a
+// credential, not one.
+func secretSwitch(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(strings.Trim(v, `"'`))) {
+	case "true", "false", "yes", "no", "0", "1", "on", "off", "y", "n", "enabled", "disabled":
+		return true
+	}
+	return false
 }

@@ -3,6 +3,7 @@ package dockerfile
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path"
 	"regexp"
@@ -11,6 +12,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	bkinstructions "github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/linter"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
 	"mvdan.cc/sh/v3/syntax"
 
@@ -227,6 +231,20 @@ func styleRules() []*rule.Rule {
 			Good:        "LABEL org.opencontainers.image.created=2024-05-01T00:00:00Z",
 			Remediation: "Rename the label key to lower-case reverse-DNS form, preferably an `org.opencontainers.image.*` key.",
 			Check:       check(styleLabelKeys),
+		},
+		{
+			ID: "DF058", Slug: "instruction-invalid", Kind: rule.Dockerfile, Severity: finding.Medium,
+			Title: "instruction BuildKit rejects",
+			Why: "BuildKit checks each instruction before it builds anything: an unknown instruction (a typo such as `FORM`), " +
+				"an unknown or malformed flag (`COPY --frm=build`, `RUN --mount=type=cahce`), or the wrong number of " +
+				"arguments (`WORKDIR a b`, `COPY app.py`) fails the build. The check runs BuildKit's own instruction parser, " +
+				"so the message is BuildKit's. A Dockerfile that selects another frontend with `# syntax=` (not " +
+				"docker/dockerfile) is not checked, as that frontend decides what is valid. ONBUILD triggers are checked too: a " +
+				"bad one fails every build that uses the image as a base.",
+			Bad:         "FROM golang:1.23 AS build\nFROM alpine:3.20\nCOPY --frm=build /out/app /usr/local/bin/app",
+			Good:        "FROM golang:1.23 AS build\nFROM alpine:3.20\nCOPY --from=build /out/app /usr/local/bin/app",
+			Remediation: "Correct the instruction as BuildKit's message says: fix the keyword or flag spelling, or the number of arguments.",
+			Check:       check(styleInstructionInvalid),
 		},
 	}
 }
@@ -798,8 +816,7 @@ func styleHealthcheckMissing(p *rule.Pass, f *df.File) {
 	if s == nil || styleChainHas(f, s, "healthcheck") {
 		return
 	}
-	root := s.Chain()[0]
-	if strings.EqualFold(root.Image, "scratch") && !styleChainHas(f, s, "cmd") && !styleChainHas(f, s, "entrypoint") {
+	if buildOutputOnly(f, s) {
 		return // a build-output image, not a service
 	}
 	report(p, f, s.ImageSpan, "final stage (based on %q) has no HEALTHCHECK", s.Image)
@@ -1517,4 +1534,115 @@ func styleLabelKeys(p *rule.Pass, f *df.File) {
 			}
 		}
 	}
+}
+
+// ---------------------------------------------------------------------------
+// DF058 instruction-invalid
+
+func styleInstructionInvalid(p *rule.Pass, f *df.File) {
+	if !styleStandardFrontend(f) {
+		return
+	}
+	// A linter that warns nowhere: instructions.ParseInstruction passes a
+	// nil one, which panics on a "# check=..." comment before the node.
+	lint := linter.New(&linter.Config{})
+	for _, in := range f.Instructions {
+		if in.Cmd == "onbuild" {
+			// The ONBUILD itself only fails for triggers DF047 reports;
+			// check the trigger as the builds using the image will.
+			if in.OnBuild != nil && in.OnBuild.Cmd != "onbuild" && in.OnBuild.Cmd != "from" && in.OnBuild.Cmd != "maintainer" {
+				styleReportInvalid(p, f, in.OnBuild, lint, "ONBUILD ")
+			}
+			continue
+		}
+		styleReportInvalid(p, f, in, lint, "")
+	}
+}
+
+// styleReportInvalid parses one instruction with BuildKit and reports its
+// error at the keyword, or at the flag at fault.
+func styleReportInvalid(p *rule.Pass, f *df.File, in *df.Instruction, lint *linter.Linter, prefix string) {
+	err := styleBuildkitParse(in.Node, in.Node.Flags, lint)
+	if err == nil {
+		return
+	}
+	if in.Cmd == "shell" && !in.JSON {
+		if _, ok := styleParseLenientJSON(strings.TrimSpace(in.ArgText())); ok {
+			return // DF041 reports the almost-JSON array
+		}
+	}
+	msg := strings.TrimSpace(err.Error())
+	var unknown *bkinstructions.UnknownInstructionError
+	if errors.As(err, &unknown) {
+		report(p, f, keywordSpan(in), "%s%s", prefix, msg)
+		return
+	}
+	span := keywordSpan(in)
+	if k := styleBadFlag(in, lint); k >= 0 && k < len(in.Flags) {
+		span = in.Flags[k].Span
+	} else if in.Cmd == "from" && in.Stage != nil && in.Stage.From == in && in.Stage.Name != "" && strings.HasPrefix(msg, "invalid name for build stage") {
+		span = in.Stage.NameSpan
+	}
+	kw := strings.ToUpper(in.Cmd)
+	if strings.HasPrefix(msg, kw+" ") {
+		report(p, f, span, "%s%s", prefix, msg) // BuildKit's message names the instruction
+		return
+	}
+	report(p, f, span, "%s%s: %s", prefix, kw, msg)
+}
+
+// styleBadFlag returns the index of the first flag that makes BuildKit
+// reject the instruction (parsing with the flags before it succeeds, with
+// it fails), or -1 when the instruction fails without flags too.
+func styleBadFlag(in *df.Instruction, lint *linter.Linter) int {
+	flags := in.Node.Flags
+	if len(flags) == 0 || len(in.Flags) != len(flags) || styleBuildkitParse(in.Node, nil, lint) != nil {
+		return -1
+	}
+	for k := range flags {
+		if styleBuildkitParse(in.Node, flags[:k+1], lint) != nil {
+			return k
+		}
+	}
+	return -1
+}
+
+// styleBuildkitParse runs BuildKit's instruction parser on a copy of node
+// with the given flags. BuildKit checks RUN --mount values only when it
+// expands them at build time; when no flag holds a variable they are
+// checked here too, expanded to themselves. A panic inside BuildKit is not
+// a finding.
+func styleBuildkitParse(node *parser.Node, flags []string, lint *linter.Linter) (err error) {
+	defer func() {
+		if recover() != nil {
+			err = nil
+		}
+	}()
+	n := *node
+	n.Flags = flags
+	v, err := bkinstructions.ParseInstructionWithLinter(&n, lint)
+	if err != nil {
+		return err
+	}
+	if run, ok := v.(*bkinstructions.RunCommand); ok && !strings.Contains(strings.Join(flags, " "), "$") {
+		return run.Expand(func(word string) (string, error) { return word, nil })
+	}
+	return nil
+}
+
+// styleStandardFrontend reports whether the file is built by the standard
+// Dockerfile frontend: no syntax directive, or one naming
+// docker/dockerfile or docker/dockerfile-upstream.
+func styleStandardFrontend(f *df.File) bool {
+	d, ok := f.Directives["syntax"]
+	if !ok {
+		return true
+	}
+	ref := strings.ToLower(strings.TrimSpace(d.Value))
+	ref, _, _ = strings.Cut(ref, "@")
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+		ref = ref[:i]
+	}
+	ref = strings.TrimPrefix(strings.TrimPrefix(ref, "docker.io/"), "index.docker.io/")
+	return ref == "docker/dockerfile" || ref == "docker/dockerfile-upstream"
 }

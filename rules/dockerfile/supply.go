@@ -99,10 +99,12 @@ func supplyRules() []*rule.Rule {
 		},
 		{
 			ID: "DF076", Slug: "copy-context-no-dockerignore", Kind: rule.Dockerfile, Severity: finding.Medium,
-			Title: "whole build context copied with no .dockerignore",
+			Title: "whole build context copied with no .dockerignore beside the Dockerfile",
 			Tags:  []string{"supply-chain", "seed:hard-coded-secrets"},
 			Why: "`COPY . .` copies everything in the build context: without a `.dockerignore` that includes `.git` (history, " +
-				"remote URLs with tokens), `.env` files, keys and local credentials, which then ship in an image layer.",
+				"remote URLs with tokens), `.env` files, keys and local credentials, which then ship in an image layer. " +
+				"The rule looks for `.dockerignore` (or `<Dockerfile name>.dockerignore`) beside the Dockerfile; when the build " +
+				"context cannot be known (for example a `.dockerignore` in a parent folder suggests the context is that folder), it stays silent.",
 			Bad:         "COPY . /app",
 			Good:        "# with a .dockerignore listing .git, .env, *.pem, ...\nCOPY . /app",
 			Remediation: "Add a `.dockerignore` beside the Dockerfile that excludes at least `.git`, `.env*`, key files and local build output, or copy only the paths the image needs.",
@@ -1720,10 +1722,7 @@ func supplyWholeContext(v string) bool {
 // supplyStageWorkdir returns the working directory in effect at in, as far
 // as WORKDIR instructions of the stage and its base stages tell.
 func supplyStageWorkdir(st *df.Stage, in *df.Instruction) (string, bool) {
-	var chain []*df.Stage
-	for s := st; s != nil; s = s.BaseStage {
-		chain = append([]*df.Stage{s}, chain...)
-	}
+	chain := st.Chain()
 	wd, known := "/", chain[0].Image == "scratch"
 	for _, s := range chain {
 		for _, x := range s.Instructions {
@@ -1752,8 +1751,10 @@ func supplyStageWorkdir(st *df.Stage, in *df.Instruction) (string, bool) {
 // built on: the final stage and its base stages.
 func supplyShipped(f *df.File) map[*df.Stage]bool {
 	out := map[*df.Stage]bool{}
-	for s := f.FinalStage(); s != nil; s = s.BaseStage {
-		out[s] = true
+	if s := f.FinalStage(); s != nil {
+		for _, st := range s.Chain() {
+			out[st] = true
+		}
 	}
 	return out
 }
@@ -1848,7 +1849,7 @@ func supplyCheckContextNoIgnore(p *rule.Pass, f *df.File) {
 		if cc.via != "" {
 			via = " (" + cc.via + ")"
 		}
-		report(p, f, cc.src.Span, "%s %s copies the whole build context%s and no .dockerignore keeps .git, .env or keys out", strings.ToUpper(cc.in.Cmd), cc.src.Value, via)
+		report(p, f, cc.src.Span, "%s %s copies the whole build context%s and there is no .dockerignore beside the Dockerfile to keep .git, .env or keys out", strings.ToUpper(cc.in.Cmd), cc.src.Value, via)
 	}
 }
 

@@ -44,7 +44,7 @@ func TestSupplyDockerIgnore(t *testing.T) {
 		ctx      df.Context
 		want     string // substring of the one finding, or "" for none
 	}{
-		{"no ignore file", "DF076", df.Context{Known: true}, "no .dockerignore"},
+		{"no ignore file", "DF076", df.Context{Known: true}, "no .dockerignore beside the Dockerfile"},
 		{"ignore file present", "DF076", ignore("node_modules"), ""},
 		{"context unknown", "DF076", df.Context{}, ""},
 		{"ignore misses both", "DF077", ignore("node_modules"), "does not exclude .git or .env"},
@@ -54,6 +54,8 @@ func TestSupplyDockerIgnore(t *testing.T) {
 		{"ignore by glob", "DF077", ignore(".*", "!.eslintrc"), ""},
 		{"allow-list ignore", "DF077", ignore("*", "!src", "!package.json"), ""},
 		{"no ignore file is DF076's", "DF077", df.Context{Known: true}, ""},
+		{"context unknown, ignore misses both", "DF077", df.Context{DockerIgnore: "ctx/.dockerignore", IgnorePatterns: []string{"node_modules"}}, ""},
+		{"context unknown, no ignore file", "DF077", df.Context{}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := supplyRun(t, tc.id, src, tc.ctx)

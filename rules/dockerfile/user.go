@@ -16,25 +16,23 @@ func userRules() []*rule.Rule {
 			Tags:  []string{"seed:secure-image-build", "cis-docker:4.1"},
 			Peers: []string{"trivy:DS-0002"},
 			Why: "Without a USER instruction the container runs as root. A process that is compromised as root " +
-				"inside a container is one kernel bug or one misconfigured mount away from root on the host.",
+				"inside a container is one kernel bug or one misconfigured mount away from root on the host. " +
+				"A final stage built FROM scratch with no CMD or ENTRYPOINT is not reported: it is build output " +
+				"(files for `--output` or for other images to copy), not an image that runs.",
 			Bad:         "FROM node:20-slim\nCOPY . /app\nCMD [\"node\", \"/app/server.js\"]",
 			Good:        "FROM node:20-slim\nCOPY . /app\nUSER 10001:10001\nCMD [\"node\", \"/app/server.js\"]",
 			Remediation: "Add a `USER` with a non-root numeric UID (for example `USER 10001:10001`) to the final stage, after the steps that need root.",
 			Check: check(func(p *rule.Pass, f *df.File) {
 				s := f.FinalStage()
-				if s == nil {
+				if s == nil || buildOutputOnly(f, s) {
 					return
 				}
-				for st := s; st != nil; st = st.BaseStage {
+				for _, st := range s.Chain() {
 					if len(instructions(f, st, "user")) > 0 {
 						return
 					}
 				}
-				root := s
-				for root.BaseStage != nil {
-					root = root.BaseStage
-				}
-				if ref, ok := f.BaseImage(root); ok && nonRootBase(ref) {
+				if ref, ok := f.BaseImage(s.Root()); ok && nonRootBase(ref) {
 					return
 				}
 				report(p, f, s.ImageSpan, "final stage (based on %q) has no USER instruction, so it runs as root", s.Image)
@@ -62,13 +60,14 @@ func userRules() []*rule.Rule {
 			Tags:  []string{"cis-docker:4.1"},
 			Peers: []string{"hadolint:DL3066"},
 			Why: "Kubernetes' `runAsNonRoot` can only verify a numeric UID; with a user name the kubelet refuses to start the pod " +
-				"or cannot prove the user is not root.",
+				"or cannot prove the user is not root. Windows images (a Windows base, or a file whose escape character is " +
+				"a backtick) are not reported: their users (`ContainerUser`) are names by design and `runAsNonRoot` does not apply to Windows pods.",
 			Bad:         "USER app",
 			Good:        "USER 10001:10001",
 			Remediation: "Use a numeric UID (and GID) in the final `USER`.",
 			Check: check(func(p *rule.Pass, f *df.File) {
 				a, ok := finalUser(f)
-				if !ok {
+				if !ok || userWindows(f) {
 					return
 				}
 				name, _, _ := strings.Cut(a.Value, ":")
@@ -107,8 +106,13 @@ func userRules() []*rule.Rule {
 // finalUser returns the argument of the USER in effect at the end of the
 // final stage, looking through the stages it builds on.
 func finalUser(f *df.File) (df.Word, bool) {
-	for s := f.FinalStage(); s != nil; s = s.BaseStage {
-		users := instructions(f, s, "user")
+	s := f.FinalStage()
+	if s == nil {
+		return df.Word{}, false
+	}
+	chain := s.Chain()
+	for i := len(chain) - 1; i >= 0; i-- {
+		users := instructions(f, chain[i], "user")
 		if len(users) > 0 {
 			last := users[len(users)-1]
 			if len(last.Args) == 0 {
@@ -157,10 +161,38 @@ func isNumber(s string) bool {
 }
 
 // nonRootBase reports whether the base image is known to default to a
-// non-root user.
+// non-root user (Windows images count: they have no root user).
 func nonRootBase(ref df.ImageRef) bool {
 	tag := strings.ToLower(ref.Tag)
 	return strings.Contains(tag, "nonroot") ||
 		ref.Registry == "cgr.dev" ||
-		strings.Contains(ref.Repository, "windows") || strings.Contains(ref.Repository, "nanoserver") || strings.Contains(ref.Repository, "servercore")
+		userWindowsImage(ref)
+}
+
+// userWindowsImage reports whether an image reference names a Windows
+// image: mcr.microsoft.com/windows/nanoserver, .../servercore, or a tag
+// such as golang:1.22-nanoserver-ltsc2022 or python:3-windowsservercore.
+func userWindowsImage(ref df.ImageRef) bool {
+	repo, tag := strings.ToLower(ref.Repository), strings.ToLower(ref.Tag)
+	for _, marker := range []string{"windows", "nanoserver", "servercore"} {
+		if strings.Contains(repo, marker) || strings.Contains(tag, marker) {
+			return true
+		}
+	}
+	return false
+}
+
+// userWindows reports whether the final image is a Windows image: its
+// root base is one, or the file uses the backtick escape that Windows
+// Dockerfiles use for paths.
+func userWindows(f *df.File) bool {
+	if f.Escape == '`' {
+		return true
+	}
+	s := f.FinalStage()
+	if s == nil {
+		return false
+	}
+	ref, ok := f.BaseImage(s.Root())
+	return ok && userWindowsImage(ref)
 }
