@@ -14,13 +14,13 @@ const SchemaVersion = "1"
 
 // JSONReport is the JSON output.
 type JSONReport struct {
-	SchemaVersion string            `json:"schema_version"`
-	Tool          JSONTool          `json:"tool"`
-	Summary       JSONSummary       `json:"summary"`
-	Findings      []finding.Finding `json:"findings"`
-	Suppressed    []finding.Finding `json:"suppressed"`
-	Errors        []finding.FileError  `json:"errors"`
-	Stale         []JSONStale       `json:"stale_suppressions"`
+	SchemaVersion string              `json:"schema_version"`
+	Tool          JSONTool            `json:"tool"`
+	Summary       JSONSummary         `json:"summary"`
+	Findings      []finding.Finding   `json:"findings"`
+	Suppressed    []finding.Finding   `json:"suppressed"`
+	Errors        []finding.FileError `json:"errors"`
+	Stale         []JSONStale         `json:"stale_suppressions"`
 }
 
 // JSONTool names the program.
