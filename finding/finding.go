@@ -66,19 +66,28 @@ type Position struct {
 }
 
 // Location says where a finding is. Path is slash-separated and relative to
-// the working directory when the scanned path was relative.
+// the working directory when the scanned path was relative. Start and End
+// are zero when the input has no lines (a container on a live engine).
+// Object names the thing inside the input: a Compose service, a JSON path
+// in docker inspect output, a container on an engine.
 type Location struct {
-	Path  string   `json:"path"`
-	Start Position `json:"start"`
-	End   Position `json:"end"`
+	Path   string   `json:"path"`
+	Start  Position `json:"start"`
+	End    Position `json:"end"`
+	Object string   `json:"object,omitempty"`
 }
 
-// String formats the location as path:line:column.
+// String formats the location as path:line:column, followed by the object
+// when there is one.
 func (l Location) String() string {
-	if l.Start.Line == 0 {
-		return l.Path
+	s := l.Path
+	if l.Start.Line > 0 {
+		s = fmt.Sprintf("%s:%d:%d", l.Path, l.Start.Line, l.Start.Column)
 	}
-	return fmt.Sprintf("%s:%d:%d", l.Path, l.Start.Line, l.Start.Column)
+	if l.Object != "" {
+		s += " (" + l.Object + ")"
+	}
+	return s
 }
 
 // Edit replaces the bytes [Start, End) of a file with NewText. From and To

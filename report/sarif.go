@@ -79,7 +79,11 @@ type (
 		Properties   map[string]string  `json:"properties,omitempty"`
 	}
 	sarifLocation struct {
-		PhysicalLocation sarifPhysical `json:"physicalLocation"`
+		PhysicalLocation sarifPhysical     `json:"physicalLocation"`
+		LogicalLocations []sarifLogicalLoc `json:"logicalLocations,omitempty"`
+	}
+	sarifLogicalLoc struct {
+		FullyQualifiedName string `json:"fullyQualifiedName"`
 	}
 	sarifPhysical struct {
 		ArtifactLocation sarifArtifact `json:"artifactLocation"`
@@ -163,6 +167,14 @@ func region(l finding.Location) *sarifRegion {
 	return rg
 }
 
+func location(l finding.Location) sarifLocation {
+	loc := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: artifact(l.Path), Region: region(l)}}
+	if l.Object != "" {
+		loc.LogicalLocations = []sarifLogicalLoc{{FullyQualifiedName: l.Object}}
+	}
+	return loc
+}
+
 func ruleIndex(index map[string]int, id string) *int {
 	if i, ok := index[id]; ok {
 		return &i
@@ -233,10 +245,7 @@ func writeSARIF(w io.Writer, r *Report) error {
 			RuleIndex: ruleIndex(index, f.RuleID),
 			Level:     sarifLevel(f.Severity),
 			Message:   sarifText{Text: f.Message},
-			Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{
-				ArtifactLocation: artifact(f.Location.Path),
-				Region:           region(f.Location),
-			}}},
+			Locations: []sarifLocation{location(f.Location)},
 			Properties: map[string]string{"severity": f.Severity.String()},
 		}
 		for _, fx := range f.Fixes {
