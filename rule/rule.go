@@ -17,9 +17,14 @@ import (
 // Kind names the kind of target a rule examines.
 type Kind string
 
-// Target kinds.
+// Target kinds. A Dockerfile rule gets a *dockerfile.File; Container and
+// Compose rules get a *container.File (Compose rules only for Compose
+// files); Daemon rules get a *container.File whose Daemon is set.
 const (
 	Dockerfile Kind = "dockerfile"
+	Container  Kind = "container"
+	Compose    Kind = "compose"
+	Daemon     Kind = "daemon"
 )
 
 // Rule is a check defined once: everything the registry, the docs, the

@@ -113,6 +113,104 @@ func Annotations(f *dockerfile.File) ([]*Expectation, []Negative, error) {
 	return wants, oks, nil
 }
 
+// LineAnnotations reads the expectations of a file with '#' comments
+// (YAML, shell, Makefile). A comment line "# want ID \"re\"" or "# ok ID"
+// applies to the next line that is neither blank nor a comment; the same
+// written after code applies to its own line.
+func LineAnnotations(path string, src []byte) ([]*Expectation, []Negative, error) {
+	lines := strings.Split(string(src), "\n")
+	next := func(i int) int {
+		for j := i + 1; j < len(lines); j++ {
+			t := strings.TrimSpace(lines[j])
+			if t != "" && !strings.HasPrefix(t, "#") {
+				return j + 1
+			}
+		}
+		return i + 1
+	}
+	var wants []*Expectation
+	var oks []Negative
+	for i, text := range lines {
+		n := i + 1
+		trimmed := strings.TrimSpace(text)
+		target := n
+		if strings.HasPrefix(trimmed, "#") {
+			target = next(i)
+		}
+		if m := okRe.FindStringSubmatch(trimmed); m != nil {
+			for _, id := range strings.FieldsFunc(m[1], func(r rune) bool { return r == ',' || r == ' ' }) {
+				oks = append(oks, Negative{RuleID: id, From: target, To: target, Line: n})
+			}
+			continue
+		}
+		m := wantRe.FindStringSubmatch(text)
+		if m == nil {
+			continue
+		}
+		ws, err := parseWants(path, n, m[1], target, target)
+		if err != nil {
+			return nil, nil, err
+		}
+		wants = append(wants, ws...)
+	}
+	return wants, oks, nil
+}
+
+// SidecarAnnotations reads expectations for a file that cannot hold
+// comments (JSON) from a sidecar file: one line each, "LINE want ID
+// \"re\"" or "LINE ok ID".
+func SidecarAnnotations(path string) ([]*Expectation, []Negative, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("expectations for a JSON input go in %s: %w", path, err)
+	}
+	var wants []*Expectation
+	var oks []Negative
+	for i, text := range strings.Split(string(data), "\n") {
+		text = strings.TrimSpace(text)
+		if text == "" || strings.HasPrefix(text, "//") {
+			continue
+		}
+		var line int
+		var rest string
+		if _, err := fmt.Sscanf(text, "%d", &line); err != nil {
+			return nil, nil, fmt.Errorf("%s:%d: want a line number first", path, i+1)
+		}
+		rest = strings.TrimSpace(strings.TrimLeft(text, "0123456789"))
+		switch {
+		case strings.HasPrefix(rest, "want "):
+			ws, err := parseWants(path, i+1, strings.TrimPrefix(rest, "want "), line, line)
+			if err != nil {
+				return nil, nil, err
+			}
+			wants = append(wants, ws...)
+		case strings.HasPrefix(rest, "ok "):
+			for _, id := range strings.Fields(strings.TrimPrefix(rest, "ok "))[:1] {
+				oks = append(oks, Negative{RuleID: id, From: line, To: line, Line: i + 1})
+			}
+		default:
+			return nil, nil, fmt.Errorf("%s:%d: want \"LINE want ID \\\"re\\\"\" or \"LINE ok ID\"", path, i+1)
+		}
+	}
+	return wants, oks, nil
+}
+
+func parseWants(path string, n int, text string, from, to int) ([]*Expectation, error) {
+	pairs := pairRe.FindAllStringSubmatch(text, -1)
+	if len(pairs) == 0 {
+		return nil, fmt.Errorf("%s:%d: malformed want comment", path, n)
+	}
+	var out []*Expectation
+	for _, p := range pairs {
+		re, err := regexp.Compile(strings.ReplaceAll(p[2], `\"`, `"`))
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %v", path, n, err)
+		}
+		out = append(out, &Expectation{RuleID: p[1], Pattern: re, From: from, To: to, Line: n})
+	}
+	return out, nil
+}
+
 // Counts is what a Run saw, for meta-tests.
 type Counts struct {
 	Wants, Oks, Goldens int
@@ -137,7 +235,8 @@ func Run(t testing.TB, reg *rule.Registry, r *rule.Rule, dir string) Counts {
 		t.Fatalf("reading testdata: %v", err)
 	}
 	for _, e := range entries {
-		if e.IsDir() || strings.HasSuffix(e.Name(), ".golden") || strings.HasSuffix(e.Name(), ".dockerignore") || strings.HasPrefix(e.Name(), ".") {
+		if e.IsDir() || strings.HasSuffix(e.Name(), ".golden") || strings.HasSuffix(e.Name(), ".dockerignore") ||
+			strings.HasSuffix(e.Name(), ".want") || strings.HasSuffix(e.Name(), ".env") || strings.HasPrefix(e.Name(), ".") {
 			continue
 		}
 		p := filepath.Join(dir, e.Name())
@@ -161,7 +260,7 @@ func Findings(reg *rule.Registry, rules []*rule.Rule, path string) ([]finding.Fi
 // FindingsWith is Findings with rule settings.
 func FindingsWith(reg *rule.Registry, rules []*rule.Rule, path string, set rule.Settings) ([]finding.Finding, []scan.FileError) {
 	m := suppress.NewMatcher(reg, nil, false, time.Now())
-	res := scan.AnalyzeTargets(context.Background(), []scan.Target{{Path: path, Kind: r0(rules)}}, scan.Options{Rules: rules, Matcher: m, Workers: 1, Settings: set})
+	res := scan.AnalyzeTargets(context.Background(), []scan.Target{{Path: path, Kind: KindOf(path)}}, scan.Options{Rules: rules, Matcher: m, Workers: 1, Settings: set})
 	var out []finding.Finding
 	for _, f := range res.Findings {
 		if f.Suppressed == nil {
@@ -171,11 +270,13 @@ func FindingsWith(reg *rule.Registry, rules []*rule.Rule, path string, set rule.
 	return out, res.Errors
 }
 
-func r0(rules []*rule.Rule) rule.Kind {
-	if len(rules) == 0 {
-		return rule.Dockerfile
+// KindOf is the file kind a testdata file is analysed as: by name, else by
+// content.
+func KindOf(path string) scan.FileKind {
+	if k := scan.KindOf(path); k != "" {
+		return k
 	}
-	return rules[0].Kind
+	return scan.SniffKind(path)
 }
 
 func checkFile(t testing.TB, reg *rule.Registry, r *rule.Rule, path string, set rule.Settings) Counts {
@@ -184,12 +285,21 @@ func checkFile(t testing.TB, reg *rule.Registry, r *rule.Rule, path string, set 
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := dockerfile.Parse(path, src)
-	if err != nil {
-		t.Errorf("%s: %v", path, err)
-		return Counts{}
+	var wants []*Expectation
+	var oks []Negative
+	switch kind := KindOf(path); kind {
+	case scan.KindDockerfile:
+		f, err := dockerfile.Parse(path, src)
+		if err != nil {
+			t.Errorf("%s: %v", path, err)
+			return Counts{}
+		}
+		wants, oks, err = Annotations(f)
+	case scan.KindInspect:
+		wants, oks, err = SidecarAnnotations(path + ".want")
+	default:
+		wants, oks, err = LineAnnotations(path, src)
 	}
-	wants, oks, err := Annotations(f)
 	if err != nil {
 		t.Error(err)
 		return Counts{}

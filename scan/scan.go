@@ -12,8 +12,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -23,6 +25,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark/finding"
 	"github.com/bulwark-sec/bulwark/rule"
+	"github.com/bulwark-sec/bulwark/source/container"
 	"github.com/bulwark-sec/bulwark/source/dockerfile"
 	"github.com/bulwark-sec/bulwark/suppress"
 )
@@ -53,10 +56,34 @@ type Options struct {
 	Settings rule.Settings
 }
 
+// FileKind is the kind of an input file.
+type FileKind string
+
+// File kinds.
+const (
+	KindDockerfile FileKind = "dockerfile"
+	KindCompose    FileKind = "compose"
+	KindScript     FileKind = "script"
+	KindInspect    FileKind = "inspect"
+)
+
+// RuleKinds returns the kinds of rules that run on a file kind.
+func RuleKinds(k FileKind) []rule.Kind {
+	switch k {
+	case KindDockerfile:
+		return []rule.Kind{rule.Dockerfile}
+	case KindCompose:
+		return []rule.Kind{rule.Container, rule.Compose}
+	case KindScript, KindInspect:
+		return []rule.Kind{rule.Container}
+	}
+	return nil
+}
+
 // Target is a file to analyse and its kind.
 type Target struct {
 	Path string
-	Kind rule.Kind
+	Kind FileKind
 	// Root is the scanned folder the file was found under ("" for a file
 	// named explicitly). Sources look no higher than Root for context.
 	Root string
@@ -88,7 +115,7 @@ var notDockerfileSuffixes = []string{
 
 // KindOf returns the kind of file name by its base name, or "" when it is
 // not a file Bulwark analyses.
-func KindOf(name string) rule.Kind {
+func KindOf(name string) FileKind {
 	base := strings.ToLower(path.Base(filepath.ToSlash(name)))
 	for _, suffix := range notDockerfileSuffixes {
 		if strings.HasSuffix(base, suffix) {
@@ -100,7 +127,7 @@ func KindOf(name string) rule.Kind {
 		strings.HasPrefix(base, "dockerfile.") || strings.HasPrefix(base, "dockerfile-") || strings.HasPrefix(base, "dockerfile_"),
 		strings.HasPrefix(base, "containerfile."),
 		strings.HasSuffix(base, ".dockerfile") || strings.HasSuffix(base, ".containerfile"):
-		return rule.Dockerfile
+		return KindDockerfile
 	}
 	return ""
 }
@@ -150,7 +177,7 @@ func Discover(paths []string, exclude []string, base string) ([]Target, []FileEr
 		if !fi.IsDir() {
 			kind := KindOf(root)
 			if kind == "" {
-				kind = rule.Dockerfile
+				kind = SniffKind(root)
 			}
 			add(Target{Path: filepath.ToSlash(root), Kind: kind})
 			continue
@@ -289,22 +316,48 @@ func analyzeFile(t Target, opts Options) fileResult {
 		return fileResult{errs: []FileError{{Path: t.Path, Err: unwrapPathError(err)}}}
 	}
 	switch t.Kind {
-	case rule.Dockerfile:
+	case KindDockerfile:
 		f, err := dockerfile.ParseWithLimits(t.Path, data, dockerfile.Limits{MaxBytes: limit})
 		if err != nil {
-			fe := FileError{Path: t.Path, Err: err.Error()}
-			var pe *dockerfile.ParseError
-			if errors.As(err, &pe) {
-				fe.Line, fe.Err = pe.Line, pe.Err.Error()
-			}
-			return fileResult{errs: []FileError{fe}}
+			return fileResult{errs: []FileError{parseError(t.Path, err)}}
 		}
 		f.Context = readContext(t.Path, t.Root)
 		r := runRules(t, f, opts)
 		r.directives = f.Suppressions()
 		return r
+	case KindCompose, KindScript, KindInspect:
+		var f *container.File
+		switch t.Kind {
+		case KindCompose:
+			f, err = container.LoadCompose(t.Path, data)
+		case KindScript:
+			f, err = container.ParseScript(t.Path, data)
+		default:
+			f, err = container.ParseInspect(t.Path, data)
+		}
+		if err != nil {
+			return fileResult{errs: []FileError{parseError(t.Path, err)}}
+		}
+		r := runRules(t, f, opts)
+		r.directives = f.Directives
+		return r
 	}
 	return fileResult{errs: []FileError{{Path: t.Path, Err: fmt.Sprintf("no analyzer for kind %q", t.Kind)}}}
+}
+
+// parseError turns a source's error into a FileError, with the line when
+// the source knows it.
+func parseError(path string, err error) FileError {
+	fe := FileError{Path: path, Err: err.Error()}
+	var pe *dockerfile.ParseError
+	var ce *container.Error
+	switch {
+	case errors.As(err, &pe):
+		fe.Line, fe.Err = pe.Line, pe.Err.Error()
+	case errors.As(err, &ce):
+		fe.Line, fe.Err = ce.Line, ce.Msg
+	}
+	return fe
 }
 
 func unwrapPathError(err error) string {
@@ -318,8 +371,9 @@ func unwrapPathError(err error) string {
 // runRules runs every rule of the target's kind over target.
 func runRules(t Target, target any, opts Options) fileResult {
 	var r fileResult
+	kinds := RuleKinds(t.Kind)
 	for _, rl := range opts.Rules {
-		if rl.Kind != t.Kind {
+		if !slices.Contains(kinds, rl.Kind) {
 			continue
 		}
 		sev, override := opts.Severity[rl.ID]
@@ -347,6 +401,35 @@ func runCheck(rl *rule.Rule, pass *rule.Pass) (err error) {
 	}()
 	return rl.Check(pass)
 }
+
+// SniffKind guesses the kind of a file named explicitly whose name says
+// nothing: docker inspect output (a JSON array of objects with an "Id"),
+// a Compose file (YAML with a top-level "services:"), a shell script (a
+// shell #! line), else a Dockerfile.
+func SniffKind(p string) FileKind {
+	data, err := ReadFile(p, DefaultMaxFileBytes)
+	if err != nil {
+		return KindDockerfile // reading fails again later, with the error reported
+	}
+	head := bytes.TrimLeft(data, " \t\r\n\xef\xbb\xbf")
+	switch {
+	case bytes.HasPrefix(head, []byte("[")) || bytes.HasPrefix(head, []byte("{")):
+		return KindInspect
+	case bytes.HasPrefix(head, []byte("#!")):
+		line, _, _ := bytes.Cut(head, []byte("\n"))
+		if shebangShellRe.Match(line) {
+			return KindScript
+		}
+	case composeTopRe.Match(data):
+		return KindCompose
+	}
+	return KindDockerfile
+}
+
+var (
+	shebangShellRe = regexp.MustCompile(`^#!\s*\S*/(?:env\s+)?(?:ba|da|z|k|a)?sh\b`)
+	composeTopRe   = regexp.MustCompile(`(?m)^services:\s*(?:#.*)?$`)
+)
 
 // readContext finds the ignore file that applies to the Dockerfile at p:
 // "<name>.dockerignore" beside it, else ".dockerignore" in its folder.

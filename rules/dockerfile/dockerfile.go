@@ -4,6 +4,7 @@ package dockerfile
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/bulwark-sec/bulwark/finding"
@@ -50,13 +51,70 @@ func report(p *rule.Pass, f *df.File, s df.Span, format string, args ...any) {
 	p.Report(f.Location(s), fmt.Sprintf(format, args...))
 }
 
-// reportFix records a finding at span with a fix.
+// reportFix records a finding at span with a fix. The fix is dropped (the
+// finding kept) when the fixed Dockerfile would no longer parse to the
+// same number of instructions: a fix must never break a build.
 func reportFix(p *rule.Pass, f *df.File, s df.Span, fx finding.Fix, format string, args ...any) {
 	for i := range fx.Edits {
 		e := &fx.Edits[i]
 		e.From, e.To = f.Position(e.Start), f.Position(e.End)
 	}
+	if !fixParses(f, fx) {
+		p.Report(f.Location(s), fmt.Sprintf(format, args...))
+		return
+	}
 	p.Report(f.Location(s), fmt.Sprintf(format, args...), fx)
+}
+
+// fixParses applies fx to the instruction it edits (or to the whole file
+// when it edits several) and parses the result.
+func fixParses(f *df.File, fx finding.Fix) bool {
+	if len(fx.Edits) == 0 {
+		return false
+	}
+	lo, hi := fx.Edits[0].Start, fx.Edits[0].End
+	for _, e := range fx.Edits {
+		if e.Start < 0 || e.End > len(f.Source) || e.End < e.Start {
+			return false
+		}
+		lo, hi = min(lo, e.Start), max(hi, e.End)
+	}
+	var in *df.Instruction
+	for _, x := range f.Instructions {
+		if x.Span.Start <= lo && hi <= x.Span.End {
+			in = x
+		}
+	}
+	src, base, end := f.Source, 0, len(f.Source)
+	want := len(f.Instructions)
+	var prefix string
+	if in != nil {
+		base, end, want = in.Span.Start, in.Span.End, 1
+		if f.Escape != '\\' {
+			prefix = "# escape=" + string(f.Escape) + "\n"
+		}
+		if in.Cmd != "from" {
+			prefix += "FROM scratch\n"
+			want = 2
+		}
+	}
+	edits := slices.Clone(fx.Edits)
+	slices.SortFunc(edits, func(a, b finding.Edit) int { return a.Start - b.Start })
+	var b strings.Builder
+	b.WriteString(prefix)
+	last := base
+	for _, e := range edits {
+		if e.Start < last {
+			return false
+		}
+		b.Write(src[last:e.Start])
+		b.WriteString(e.NewText)
+		last = e.End
+	}
+	b.Write(src[last:end])
+	b.WriteString("\n")
+	g, err := df.Parse("fix", []byte(b.String()))
+	return err == nil && len(g.Instructions) == want
 }
 
 // replace builds a fix that replaces span with text.
