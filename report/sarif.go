@@ -241,11 +241,11 @@ func writeSARIF(w io.Writer, r *Report) error {
 	run.Invocations = []sarifInvocation{inv}
 	for _, f := range r.Findings {
 		res := sarifResult{
-			RuleID:    f.RuleID,
-			RuleIndex: ruleIndex(index, f.RuleID),
-			Level:     sarifLevel(f.Severity),
-			Message:   sarifText{Text: f.Message},
-			Locations: []sarifLocation{location(f.Location)},
+			RuleID:     f.RuleID,
+			RuleIndex:  ruleIndex(index, f.RuleID),
+			Level:      sarifLevel(f.Severity),
+			Message:    sarifText{Text: f.Message},
+			Locations:  []sarifLocation{location(f.Location)},
 			Properties: map[string]string{"severity": f.Severity.String()},
 		}
 		for _, fx := range f.Fixes {
