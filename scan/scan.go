@@ -67,6 +67,13 @@ const (
 	KindInspect    FileKind = "inspect"
 )
 
+// Supported reports whether files of kind k are analysed when found while
+// walking. Kinds whose source is still being built are only analysed when
+// named explicitly.
+func Supported(k FileKind) bool {
+	return k == KindDockerfile
+}
+
 // RuleKinds returns the kinds of rules that run on a file kind.
 func RuleKinds(k FileKind) []rule.Kind {
 	switch k {
@@ -122,12 +129,41 @@ func KindOf(name string) FileKind {
 			return ""
 		}
 	}
+	slash := "/" + strings.TrimPrefix(filepath.ToSlash(name), "/")
+	yaml := strings.HasSuffix(base, ".yml") || strings.HasSuffix(base, ".yaml")
 	switch {
 	case base == "dockerfile" || base == "containerfile",
 		strings.HasPrefix(base, "dockerfile.") || strings.HasPrefix(base, "dockerfile-") || strings.HasPrefix(base, "dockerfile_"),
 		strings.HasPrefix(base, "containerfile."),
 		strings.HasSuffix(base, ".dockerfile") || strings.HasSuffix(base, ".containerfile"):
 		return KindDockerfile
+	case yaml && (strings.HasPrefix(base, "compose") || strings.HasPrefix(base, "docker-compose") ||
+		strings.HasPrefix(base, "docker-stack") || strings.Contains(base, "-stack.") || strings.Contains(base, ".compose.")):
+		return KindCompose
+	case yaml && (strings.Contains(slash, "/.github/workflows/") || base == ".gitlab-ci.yml" || base == ".gitlab-ci.yaml"):
+		return KindScript
+	case strings.HasSuffix(base, ".sh") || strings.HasSuffix(base, ".bash"),
+		base == "makefile" || base == "gnumakefile" || strings.HasSuffix(base, ".mk"):
+		return KindScript
+	}
+	return ""
+}
+
+// sniffWhileWalking reports the kind of a walked file whose name alone
+// does not tell: a YAML file with a top-level "services:" is a Compose
+// file (stack files go by many names), and an extension-less file that
+// starts with a shell #! line is a script.
+func sniffWhileWalking(p, base string) FileKind {
+	lower := strings.ToLower(base)
+	switch {
+	case strings.HasSuffix(lower, ".yml") || strings.HasSuffix(lower, ".yaml"):
+		if k := SniffKind(p); k == KindCompose {
+			return k
+		}
+	case !strings.Contains(base, "."):
+		if k := SniffKind(p); k == KindScript {
+			return k
+		}
 	}
 	return ""
 }
@@ -199,8 +235,14 @@ func Discover(paths []string, exclude []string, base string) ([]Target, []FileEr
 				}
 				return nil
 			}
-			kind := KindOf(d.Name())
-			if kind == "" || excluded(exclude, base, rel, slash) {
+			if excluded(exclude, base, rel, slash) || !d.Type().IsRegular() && d.Type()&fs.ModeSymlink == 0 {
+				return nil
+			}
+			kind := KindOf(rel)
+			if kind == "" {
+				kind = sniffWhileWalking(p, d.Name())
+			}
+			if kind == "" || !Supported(kind) {
 				return nil
 			}
 			add(Target{Path: slash, Kind: kind, Root: filepath.ToSlash(root)})

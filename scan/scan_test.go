@@ -20,14 +20,18 @@ func opts(t testing.TB) scan.Options {
 }
 
 func TestKindOf(t *testing.T) {
-	for name, want := range map[string]bool{
-		"Dockerfile": true, "dockerfile": true, "Dockerfile.prod": true, "Dockerfile-alpine": true,
-		"api.Dockerfile": true, "api.dockerfile": true, "Containerfile": true, "Containerfile.dev": true,
-		"Dockerfile.dockerignore": false, "Dockerfile.md": false, "README.md": false, "docker-compose.yml": false,
-		"Dockerfiles": false,
+	for name, want := range map[string]scan.FileKind{
+		"Dockerfile": scan.KindDockerfile, "dockerfile": scan.KindDockerfile, "Dockerfile.prod": scan.KindDockerfile,
+		"Dockerfile-alpine": scan.KindDockerfile, "api.Dockerfile": scan.KindDockerfile, "api.dockerfile": scan.KindDockerfile,
+		"Containerfile": scan.KindDockerfile, "Containerfile.dev": scan.KindDockerfile,
+		"Dockerfile.dockerignore": "", "Dockerfile.md": "", "README.md": "", "Dockerfiles": "", "Dockerfile.template": "",
+		"docker-compose.yml": scan.KindCompose, "compose.yaml": scan.KindCompose, "docker-compose.prod.yml": scan.KindCompose,
+		"example-voting-app-stack.yml": scan.KindCompose, "app.compose.yaml": scan.KindCompose, "values.yaml": "",
+		"deploy.sh": scan.KindScript, "Makefile": scan.KindScript, "rules.mk": scan.KindScript,
+		".github/workflows/ci.yml": scan.KindScript, "repo/.gitlab-ci.yml": scan.KindScript, "workflows/ci.yml": "",
 	} {
-		if got := scan.KindOf(name) != ""; got != want {
-			t.Errorf("KindOf(%q) = %v, want %v", name, got, want)
+		if got := scan.KindOf(name); got != want {
+			t.Errorf("KindOf(%q) = %q, want %q", name, got, want)
 		}
 	}
 }
