@@ -71,7 +71,13 @@ const (
 // walking. Kinds whose source is still being built are only analysed when
 // named explicitly.
 func Supported(k FileKind) bool {
-	return k == KindDockerfile
+	switch k {
+	case KindDockerfile:
+		return true
+	case KindScript:
+		return true
+	}
+	return false
 }
 
 // RuleKinds returns the kinds of rules that run on a file kind.

@@ -1672,6 +1672,9 @@ func pkgGoCheckedOut(f *df.File, in *df.Instruction, ci int, pkg string) bool {
 	if pkgGoPinsIn(in.Script.Commands[ci+1:], pkgWorkdirAt(in), pkg) {
 		return true
 	}
+	if in.Stage == nil {
+		return false // a RUN before any FROM
+	}
 	after := false
 	for _, x := range in.Stage.Instructions {
 		if x == in {

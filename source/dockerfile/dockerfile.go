@@ -651,8 +651,13 @@ func (s *Stage) Chain() []*Stage {
 }
 
 // Root returns the first stage of the chain: the one whose base is an
-// image (or scratch).
-func (s *Stage) Root() *Stage { return s.Chain()[0] }
+// image (or scratch). It is nil for a nil stage.
+func (s *Stage) Root() *Stage {
+	if s == nil {
+		return nil
+	}
+	return s.Chain()[0]
+}
 
 // StageByName finds the stage named name (case-insensitively) or, for a
 // number, the stage with that index, among the stages before limit.
