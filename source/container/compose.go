@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/compose-spec/compose-go/v2/graph"
 	interp "github.com/compose-spec/compose-go/v2/interpolation"
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/template"
@@ -112,6 +113,12 @@ func (l *composeLoader) load() (*File, error) {
 	project, err := l.loadProject()
 	if err != nil {
 		return nil, err
+	}
+	// The consistency check is skipped (a service may depend on one that
+	// another file defines), but a depends_on cycle is an error Compose
+	// reports whatever the other files say.
+	if err := graph.CheckCycle(project); err != nil && strings.Contains(err.Error(), "cycle") {
+		return nil, l.cycleError(err)
 	}
 	l.build(f, project)
 	if len(l.missing) > 0 {
@@ -570,9 +577,22 @@ func (l *composeLoader) loadWith(details types.ConfigDetails, name string) (*typ
 }
 
 var (
-	schemaPathRe = regexp.MustCompile(`^(?:validating [^:]+: )?((?:services|networks|volumes|secrets|configs|include)(?:\.[^\s]+)?|\(root\))\s+(.*)$`)
+	validatingRe = regexp.MustCompile(`^validating [^:]+: `)
+	schemaPathRe = regexp.MustCompile(`^((?:services|networks|volumes|secrets|configs|include)(?:\.[^\s]+)?|\(root\)|)\s*(.*)$`)
 	additionalRe = regexp.MustCompile(`additional propert(?:y|ies) '([^']+)'`)
 )
+
+var cycleRe = regexp.MustCompile(`cycle detected: ([^\s]+) ->`)
+
+func (l *composeLoader) cycleError(err error) error {
+	e := &Error{Path: l.path, Msg: "depends_on " + err.Error()}
+	if m := cycleRe.FindStringSubmatch(err.Error()); m != nil {
+		if k, _ := mapPath(l.main.root, "services", m[1], "depends_on"); k != nil {
+			e.Line = k.Line
+		}
+	}
+	return e
+}
 
 // loaderError turns compose-go's error into an *Error naming the file as
 // scanned, with the line of the offending key when it can be found.
@@ -580,11 +600,12 @@ func (l *composeLoader) loaderError(err error) error {
 	msg := err.Error()
 	msg = strings.ReplaceAll(msg, l.abs, l.path)
 	msg = strings.ReplaceAll(msg, l.dir+string(filepath.Separator), "")
-	msg = strings.TrimPrefix(msg, "validating "+l.path+": ")
+	msg = validatingRe.ReplaceAllString(msg, "")
+	msg = strings.TrimSpace(msg)
 	e := &Error{Path: l.path, Msg: msg}
 	if m := schemaPathRe.FindStringSubmatch(msg); m != nil {
 		var keys []string
-		if m[1] != "(root)" {
+		if m[1] != "(root)" && m[1] != "" {
 			keys = strings.Split(m[1], ".")
 		}
 		if a := additionalRe.FindStringSubmatch(m[2]); a != nil {

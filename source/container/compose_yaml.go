@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	yaml4 "go.yaml.in/yaml/v4"
 	"gopkg.in/yaml.v3"
 
 	"github.com/bulwark-sec/bulwark/finding"
@@ -32,7 +33,7 @@ func parseYAML(path, abs string, src []byte) (*ydoc, error) {
 	d := &ydoc{path: path, abs: abs, lines: strings.Split(string(src), "\n")}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(src, &doc); err != nil {
-		return nil, yamlError(path, err)
+		return nil, yamlError(path, src, err)
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return d, nil
@@ -51,9 +52,28 @@ func parseYAML(path, abs string, src []byte) (*ydoc, error) {
 	return d, nil
 }
 
-var yamlLineRe = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+var (
+	yamlLineRe    = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+	yamlScanRe    = regexp.MustCompile(`while scanning [^:]* at line (\d+)`)
+	yamlV4LinesRe = regexp.MustCompile(`line (\d+)(?:, column \d+)?: ([^:]+)$`)
+)
 
-func yamlError(path string, err error) error {
+// yamlError reports a syntax error. yaml.v3 names the line where the
+// enclosing block starts; the parser of YAML v4 (compose-go's) names the
+// line of the problem itself, so its message is preferred.
+func yamlError(path string, src []byte, err error) error {
+	var n4 yaml4.Node
+	if err4 := yaml4.Unmarshal(src, &n4); err4 != nil {
+		m := yamlScanRe.FindStringSubmatch(err4.Error())
+		if m == nil {
+			m = yamlV4LinesRe.FindStringSubmatch(err4.Error())
+		}
+		if m != nil {
+			var line int
+			fmt.Sscanf(m[1], "%d", &line)
+			return &Error{Path: path, Line: line, Msg: "invalid YAML: " + strings.TrimPrefix(err4.Error(), "yaml: ")}
+		}
+	}
 	msg := err.Error()
 	if m := yamlLineRe.FindStringSubmatch(msg); m != nil {
 		var line int
