@@ -71,7 +71,7 @@ const (
 // walking. Kinds whose source is still being built are only analysed when
 // named explicitly.
 func Supported(k FileKind) bool {
-	return k == KindDockerfile
+	return k == KindDockerfile || k == KindCompose
 }
 
 // RuleKinds returns the kinds of rules that run on a file kind.
