@@ -156,11 +156,11 @@ func networkIsolation() *rule.Rule {
 					if !allInterfaces(port) {
 						continue
 					}
-					host := port.HostPort
-					if host == "" {
-						host = "a random host port (for " + port.ContainerPort + ")"
+					what := "port " + port.HostPort
+					if port.HostPort == "" {
+						what = "port " + port.ContainerPort + " on a random host port"
 					}
-					p.Reportf(loc(port.Loc, s.Loc), "data service %s (%s) publishes port %s on every host interface", name, img, host)
+					p.Reportf(loc(port.Loc, s.Loc), "data service %s (%s) publishes %s on every host interface", name, img, what)
 				}
 				nets, locs, ok := networksOf(c, name, 0)
 				if !ok {
