@@ -126,7 +126,7 @@ func allInterfaces(p container.Port) bool {
 func networkIsolation() *rule.Rule {
 	return &rule.Rule{
 		ID: "CP001", Slug: "compose-data-network-isolation", Kind: rule.Compose, Severity: finding.Medium,
-		Title: "data service reachable from a service that publishes ports",
+		Title: "data service on a network that is not internal, shared with an exposed service",
 		Tags:  []string{"seed:network-isolation"},
 		Why: "The seed's network isolation practice keeps databases and caches on a network of their own, marked " +
 			"`internal: true`, that only the services which need them join: a service that publishes ports faces the " +
@@ -135,7 +135,8 @@ func networkIsolation() *rule.Rule {
 			"cassandra, couchdb, rabbitmq, kafka, zookeeper, etcd, influxdb, neo4j, clickhouse, cockroach, minio " +
 			"and others, by the image's repository name, with any registry prefix such as bitnami/postgresql) that " +
 			"share a network which is not internal (the implicit default network included) with a service that " +
-			"publishes ports on a non-loopback address. It also reports a data service that publishes its own ports " +
+			"publishes ports on a non-loopback address, or with a service that also joins another network and so " +
+			"bridges the data tier to another one (the seed's example without `internal: true`). It also reports a data service that publishes its own ports " +
 			"on every host interface. External networks, and networks or ports built from unset variables, are not " +
 			"judged.",
 		Bad: "services:\n  web:\n    image: nginx\n    ports: [\"80:80\"]\n    networks: [frontend]\n  db:\n    image: postgres\n" +
@@ -173,25 +174,28 @@ func networkIsolation() *rule.Rule {
 					}
 					var exposed []string
 					for _, other := range names {
-						if other == name || len(publicPorts(c.Services[other])) == 0 {
+						if other == name {
 							continue
 						}
-						if on, _, ok := networksOf(c, other, 0); ok && slices.Contains(on, n) {
-							exposed = append(exposed, other)
+						on, _, ok := networksOf(c, other, 0)
+						if !ok || !slices.Contains(on, n) {
+							continue
+						}
+						switch bridged := slices.DeleteFunc(slices.Clone(on), func(x string) bool { return x == n }); {
+						case len(publicPorts(c.Services[other])) > 0:
+							exposed = append(exposed, other+" (publishes ports)")
+						case len(bridged) > 0:
+							exposed = append(exposed, other+" (also on "+list(bridged)+")")
 						}
 					}
 					if len(exposed) == 0 {
 						continue
 					}
-					verb := "publishes"
-					if len(exposed) > 1 {
-						verb = "publish"
-					}
 					what := "network " + n + ", which is not internal,"
 					if n == "default" {
 						what = "the default network"
 					}
-					p.Reportf(locs[i], "data service %s (%s) shares %s with %s, which %s ports", name, img, what, list(exposed), verb)
+					p.Reportf(locs[i], "data service %s (%s) shares %s with %s", name, img, what, list(exposed))
 				}
 			}
 		}),
