@@ -72,9 +72,7 @@ const (
 // named explicitly.
 func Supported(k FileKind) bool {
 	switch k {
-	case KindDockerfile:
-		return true
-	case KindScript:
+	case KindDockerfile, KindCompose, KindScript:
 		return true
 	}
 	return false

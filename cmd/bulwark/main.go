@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime/debug"
 
+	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 )
@@ -119,6 +120,9 @@ func run(args []string, e *env) int {
 }
 
 func main() {
+	// compose-go logs through logrus's global logger; the program owns
+	// its output, so library chatter is dropped here, once.
+	logrus.SetOutput(io.Discard)
 	e := &env{
 		stdout: os.Stdout,
 		stderr: os.Stderr,

@@ -195,7 +195,9 @@ type Note struct {
 // networks, top-level secrets, env files, named volumes, and where each
 // key is written.
 type Compose struct {
-	// Services maps a service name to its spec (also in File.Specs).
+	// Services maps a service name to its spec. Services pulled in by
+	// include are here but not in File.Specs, so they are reported once,
+	// when their own file is scanned.
 	Services map[string]*Spec
 	// Networks are the top-level networks.
 	Networks map[string]*Network
@@ -215,6 +217,9 @@ type Compose struct {
 type Network struct {
 	Name     string
 	Internal bool
+	// Unknown says a setting of the network is built from an unset
+	// variable, so rules must not judge it.
+	Unknown  bool
 	External bool
 	Driver   string
 	Loc      finding.Location
