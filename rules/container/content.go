@@ -13,6 +13,11 @@ import (
 // imageIDRe matches an image given by its ID rather than a name.
 var imageIDRe = regexp.MustCompile(`^(?:sha256:)?[0-9a-f]{12,64}$`)
 
+// imageRefRe matches what can be an image reference: a name of lower-case
+// components with an optional registry port, tag and digest. A path or a
+// word with spaces is not one.
+var imageRefRe = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*(?::[0-9]+)?(?:/[a-z0-9][a-z0-9._-]*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@[a-z0-9]+:[0-9a-fA-F]+)?$`)
+
 // imageTag returns an image reference's tag ("" for none) and whether it
 // is pinned by digest or given by image ID.
 func imageTag(ref string) (tag string, pinned bool) {
@@ -35,14 +40,16 @@ func contentRules() []*rule.Rule {
 			Why: "An image without a tag means `latest`, which moves: the same command runs different software from " +
 				"one day to the next, a compromised or broken push reaches you unreviewed, and an incident cannot be " +
 				"traced to a version. A fixed tag, better a digest, names what runs. Images named by digest or image " +
-				"ID are fine; names built from variables are not judged. An image built and tagged by the same script " +
+				"ID are fine; names built from variables, and command lines whose image the shell decides (`docker run $OPTS ...`) are not judged. An image built and tagged by the same script " +
 				"is a fair reason to suppress the finding.",
 			Bad:         "docker run myapp:latest\ndocker run nginx",
 			Good:        "docker run nginx:1.27.3\ndocker run nginx@sha256:<digest>",
 			Remediation: "Name the image with a version tag (`nginx:1.27.3`), or pin it by digest (`nginx@sha256:...`) and update it deliberately.",
 			Check: each(func(p *rule.Pass, s *ct.Spec) {
 				img := s.Image
-				if !img.Set || img.Unknown || img.Value == "" {
+				// On a partial command line the word taken for the image may be
+				// the command, after an image given by an unquoted variable.
+				if !img.Set || img.Unknown || s.Partial && s.Source == ct.SourceRun || !imageRefRe.MatchString(img.Value) {
 					return
 				}
 				switch tag, pinned := imageTag(img.Value); {

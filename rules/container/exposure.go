@@ -30,6 +30,14 @@ func allInterfaces(ip string) bool {
 	return false
 }
 
+// portName writes a port with its protocol when that is not TCP.
+func portName(port string, pt ct.Port) string {
+	if pt.Protocol != "" && !strings.EqualFold(pt.Protocol, "tcp") {
+		return port + "/" + pt.Protocol
+	}
+	return port
+}
+
 // portKey identifies a published port regardless of the address family:
 // inspect output lists 0.0.0.0 and :: bindings of one port separately.
 func portKey(pt ct.Port) string {
@@ -53,7 +61,7 @@ func exposureRules() []*rule.Rule {
 				for _, pt := range s.Ports {
 					if n := hostPort(pt); !pt.Unknown && n > 0 && n < 1024 && !seen[portKey(pt)] {
 						seen[portKey(pt)] = true
-						p.Reportf(pt.Loc, "publishes privileged host port %d", n)
+						p.Reportf(pt.Loc, "publishes privileged host port %s", portName(strconv.Itoa(n), pt))
 					}
 				}
 			}),
@@ -76,10 +84,10 @@ func exposureRules() []*rule.Rule {
 					}
 					seen[portKey(pt)] = true
 					if pt.HostPort == "" {
-						p.Reportf(pt.Loc, "publishes container port %s on a random port of every host interface", pt.ContainerPort)
+						p.Reportf(pt.Loc, "publishes container port %s on a random port of every host interface", portName(pt.ContainerPort, pt))
 						continue
 					}
-					p.Reportf(pt.Loc, "publishes host port %s on every host interface", pt.HostPort)
+					p.Reportf(pt.Loc, "publishes host port %s on every host interface", portName(pt.HostPort, pt))
 				}
 			}),
 		},

@@ -21,3 +21,9 @@ docker run 3f57d9401f8d
 docker run "myapp:${VERSION}"
 # ok RC035 -- the image from a variable
 docker run "$IMAGE"
+# ok RC035 -- the image is an unquoted variable: "echo" is the command, not the image
+docker run --rm -t $DOCKER_IMAGE_NAME echo Success.
+# ok RC035 -- the same, with the command given by its path
+docker run -i -u root $image_name /bin/echo Success.
+# ok RC035 -- not an image reference (image names are lower case): docker itself refuses it
+docker run "My Image"
