@@ -3,14 +3,17 @@
 package rules
 
 import (
+	"slices"
+
 	"github.com/bulwark-sec/bulwark/rule"
 	"github.com/bulwark-sec/bulwark/rules/compose"
+	"github.com/bulwark-sec/bulwark/rules/container"
 	"github.com/bulwark-sec/bulwark/rules/dockerfile"
 )
 
 // All returns every built-in rule, newly built.
 func All() []*rule.Rule {
-	return append(dockerfile.Rules(), compose.Rules()...)
+	return slices.Concat(dockerfile.Rules(), container.Rules(), compose.Rules())
 }
 
 // Registry returns a registry of every built-in rule.

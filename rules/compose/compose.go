@@ -101,7 +101,7 @@ func buildArgSecret() *rule.Rule {
 					continue
 				}
 				for _, a := range c.BuildArgs[name] {
-					if a.HasValue && !a.Unknown && secrets.Credential(a.Name, a.Value) {
+					if a.HasValue && !a.Unknown && secrets.Literal(a.Name, a.Value) {
 						p.Reportf(loc(a.Loc, s.Loc), "build argument %s of service %s passes a credential; it is kept in the image history", a.Name, name)
 					}
 				}
@@ -136,7 +136,7 @@ func envFileSecret() *rule.Rule {
 					}
 					var keys []string
 					for _, v := range ef.Vars {
-						if v.HasValue && !v.Unknown && secrets.Credential(v.Name, v.Value) {
+						if v.HasValue && !v.Unknown && secrets.Literal(v.Name, v.Value) {
 							keys = append(keys, fmt.Sprintf("%s (line %d)", v.Name, v.Loc.Start.Line))
 						}
 					}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark/finding"
 	"github.com/bulwark-sec/bulwark/rule"
+	"github.com/bulwark-sec/bulwark/rules/internal/secrets"
 	df "github.com/bulwark-sec/bulwark/source/dockerfile"
 )
 
@@ -46,17 +47,10 @@ func secretRules() []*rule.Rule {
 						continue
 					}
 					for _, kv := range keyValues(in) {
-						nameKind := secretNameKind(kv.key)
 						switch {
-						case nameKind == secretNone:
-							continue
-						case kind == "ARG" && !kv.hasValue && nameKind == secretStrong:
+						case kind == "ARG" && !kv.hasValue && secrets.Classify(kv.key) == secrets.Strong:
 							report(p, f, kv.span, "ARG %s passes a credential as a build argument; its value is kept in the image history", kv.key)
-						case kv.value == "" || placeholder(kv.value) || secretSwitch(kv.value):
-							continue
-						case nameKind == secretWeak && !secretLooking(kv.value):
-							continue
-						default:
+						case secrets.Literal(kv.key, kv.value):
 							report(p, f, kv.span, "%s %s sets a credential in the image", kind, kv.key)
 						}
 					}
@@ -80,7 +74,7 @@ func secretRules() []*rule.Rule {
 							continue
 						}
 						pw, hasPw := u.User.Password()
-						if !hasPw || pw == "" || placeholder(pw) {
+						if !hasPw || secrets.Placeholder(pw) {
 							continue
 						}
 						report(p, f, in.LogicalSpan(m[2], m[3]), "URL to %s embeds the credentials of user %q", u.Host, u.User.Username())
@@ -115,113 +109,4 @@ func keyValues(in *df.Instruction) []keyValue {
 		}
 	}
 	return out
-}
-
-// secretStrongTokens are name parts that say the value is a credential.
-var secretStrongTokens = map[string]bool{
-	"apikey": true, "credential": true, "credentials": true, "password": true, "passwd": true, "pword": true,
-	"pwd": true, "secret": true, "token": true, "pass": true,
-}
-
-// secretKeyQualifiers make a following "key" a credential: api_key,
-// private-key, access_key.
-var secretKeyQualifiers = map[string]bool{"api": true, "private": true, "access": true}
-
-// secretWeakTokens are name parts that only sometimes name a credential
-// (CACHE_KEY, SORT_KEY, com.example.auth): the value must look like one.
-var secretWeakTokens = map[string]bool{"key": true, "auth": true}
-
-var secretAllowRe = regexp.MustCompile(`(?i)(?:^|[_.-])(?:public|file|path|dir|version|gpg|pgp|fingerprint|keyring|keyserver|keys|id|url|uri|name|type|method|host|port|user|username|enabled|length|size|mode|cert|store|location|env|region)(?:$|[_.-])`)
-
-// secretNameKind classifies a variable or label name: secretStrong when a
-// part of it names a credential (DB_PASSWORD, API_KEY, auth.token),
-// secretWeak when its only such part is the generic "key" or "auth"
-// (LICENSE_KEY, CACHE_KEY), secretNone otherwise. *_FILE, *_PATH and
-// similar names, which point at a secret rather than hold it, are
-// secretNone.
-func secretNameKind(name string) secretKind {
-	name = strings.TrimSpace(name)
-	if secretAllowRe.MatchString(name) {
-		return secretNone
-	}
-	parts := strings.FieldsFunc(strings.ToLower(name), func(r rune) bool { return r == '_' || r == '.' || r == '-' })
-	kind := secretNone
-	for i, part := range parts {
-		switch {
-		case secretStrongTokens[part]:
-			return secretStrong
-		case part == "key" && i > 0 && secretKeyQualifiers[parts[i-1]]:
-			return secretStrong
-		case strings.HasSuffix(part, "key") && secretKeyQualifiers[strings.TrimSuffix(part, "key")]:
-			return secretStrong // privatekey, accesskey
-		case secretWeakTokens[part]:
-			kind = secretWeak
-		}
-	}
-	return kind
-}
-
-type secretKind int
-
-const (
-	secretNone secretKind = iota
-	secretWeak
-	secretStrong
-)
-
-// secretLooking reports whether a value looks like a generated credential
-// rather than a setting: no spaces, no variable, and a run of at least 16
-// characters of the base64/hex alphabet ([A-Za-z0-9+/=]) that mixes
-// letters and digits. Identifiers such as "node-modules-cache-v2",
-// "created_at" or "oauth2" have no such run.
-func secretLooking(v string) bool {
-	if strings.ContainsAny(v, " \t\n$") {
-		return false
-	}
-	run, letters, digits := 0, false, false
-	for i := 0; i <= len(v); i++ {
-		var c byte
-		if i < len(v) {
-			c = v[i]
-		}
-		switch {
-		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
-			run, letters = run+1, true
-			continue
-		case c >= '0' && c <= '9':
-			run, digits = run+1, true
-			continue
-		case c == '+' || c == '/' || c == '=':
-			run++
-			continue
-		}
-		if run >= 16 && letters && digits {
-			return true
-		}
-		run, letters, digits = 0, false, false
-	}
-	return false
-}
-
-// placeholder reports whether a value is a reference or obvious dummy, not
-// a credential: an empty-ish marker, a "change me" text or a path to a
-// mounted secret.
-func placeholder(v string) bool {
-	v = strings.TrimSpace(strings.Trim(v, `"'`))
-	switch strings.ToLower(v) {
-	case "", "changeme", "change-me", "change_me", "xxx", "none", "null", "nil", "empty", "<secret>", "-":
-		return true
-	}
-	return strings.HasPrefix(v, "/run/secrets/") || strings.HasPrefix(v, "/var/run/secrets/")
-}
-
-// secretSwitch reports whether a value is a boolean or on/off switch, as
-// in USE_AUTH=true or MYSQL_ALLOW_EMPTY_PASSWORD=yes: a setting about a
-// credential, not one.
-func secretSwitch(v string) bool {
-	switch strings.ToLower(strings.TrimSpace(strings.Trim(v, `"'`))) {
-	case "true", "false", "yes", "no", "0", "1", "on", "off", "y", "n", "enabled", "disabled":
-		return true
-	}
-	return false
 }

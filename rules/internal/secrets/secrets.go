@@ -1,7 +1,6 @@
-// Package secrets holds the heuristics rules share to tell a credential
-// from a setting: which variable names hold credentials and which values
-// cannot be one. It is the home of the name heuristic of rules/dockerfile
-// (DF007), for rules of every kind.
+// Package secrets holds the heuristics the rules share to tell a
+// credential from a setting: which variable or label names hold one, and
+// which values are placeholders, switches or generated-looking strings.
 package secrets
 
 import (
@@ -14,13 +13,15 @@ type Kind int
 
 // Name kinds.
 const (
-	// None: the name does not hold a credential (or points at one:
-	// *_FILE, *_PATH, *_URL, ...).
+	// None is a name that does not hold a credential, or points at one
+	// (*_FILE, *_PATH, *_URL, ...).
 	None Kind = iota
-	// Weak: the only credential-like part is the generic "key" or "auth"
-	// (CACHE_KEY, LICENSE_KEY): the value must also look generated.
+	// Weak is a name whose only credential-like part is the generic "key"
+	// or "auth" (CACHE_KEY, LICENSE_KEY, com.example.auth): its value must
+	// also look generated to be a credential.
 	Weak
-	// Strong: a part names a credential (DB_PASSWORD, API_KEY, auth.token).
+	// Strong is a name with a part that names a credential (DB_PASSWORD,
+	// API_KEY, auth.token).
 	Strong
 )
 
@@ -34,16 +35,18 @@ var strongTokens = map[string]bool{
 // private-key, access_key.
 var keyQualifiers = map[string]bool{"api": true, "private": true, "access": true}
 
-// weakTokens only sometimes name a credential.
+// weakTokens are name parts that only sometimes name a credential
+// (CACHE_KEY, SORT_KEY, com.example.auth): the value must look like one.
 var weakTokens = map[string]bool{"key": true, "auth": true}
 
 var allowRe = regexp.MustCompile(`(?i)(?:^|[_.-])(?:public|file|path|dir|version|gpg|pgp|fingerprint|keyring|keyserver|keys|id|url|uri|name|type|method|host|port|user|username|enabled|length|size|mode|cert|store|location|env|region)(?:$|[_.-])`)
 
-// NameKind classifies a variable or label name: Strong when a part of it
-// names a credential, Weak when its only such part is "key" or "auth",
-// None otherwise. Names that point at a secret rather than hold it
-// (*_FILE, *_PATH, *_URL, *_USER, ...) are None.
-func NameKind(name string) Kind {
+// Classify classifies a variable or label name: Strong when a part of it
+// names a credential (DB_PASSWORD, API_KEY, auth.token), Weak when its
+// only such part is the generic "key" or "auth" (LICENSE_KEY, CACHE_KEY),
+// None otherwise. *_FILE, *_PATH and similar names, which point at a
+// secret rather than hold it, are None.
+func Classify(name string) Kind {
 	name = strings.TrimSpace(name)
 	if allowRe.MatchString(name) {
 		return None
@@ -65,9 +68,32 @@ func NameKind(name string) Kind {
 	return kind
 }
 
+// Name reports whether a variable or label name may hold a credential
+// (Classify is Weak or Strong).
+func Name(name string) bool { return Classify(name) != None }
+
+// Literal reports whether name=value sets a credential in the clear: the
+// name may hold one, and the value is not empty, a placeholder or a
+// switch; when the name is only Weak, the value must also look generated.
+// The caller makes sure the value is literal text, not a reference to a
+// variable.
+func Literal(name, value string) bool {
+	switch kind := Classify(name); {
+	case kind == None:
+		return false
+	case Placeholder(value) || Switch(value):
+		return false
+	case kind == Weak:
+		return Looking(value)
+	}
+	return true
+}
+
 // Looking reports whether a value looks like a generated credential
 // rather than a setting: no spaces, no variable, and a run of at least 16
-// characters of the base64/hex alphabet that mixes letters and digits.
+// characters of the base64/hex alphabet ([A-Za-z0-9+/=]) that mixes
+// letters and digits. Identifiers such as "node-modules-cache-v2",
+// "created_at" or "oauth2" have no such run.
 func Looking(v string) bool {
 	if strings.ContainsAny(v, " \t\n$") {
 		return false
@@ -97,8 +123,9 @@ func Looking(v string) bool {
 	return false
 }
 
-// Placeholder reports whether a value is a reference or an obvious dummy:
-// empty-ish, "changeme", or a path to a mounted secret.
+// Placeholder reports whether a value is a reference or obvious dummy, not
+// a credential: empty, an empty-ish marker, a "change me" text or a path
+// to a mounted secret.
 func Placeholder(v string) bool {
 	v = strings.TrimSpace(strings.Trim(v, `"'`))
 	switch strings.ToLower(v) {
@@ -109,24 +136,12 @@ func Placeholder(v string) bool {
 }
 
 // Switch reports whether a value is a boolean or on/off switch, as in
-// MYSQL_ALLOW_EMPTY_PASSWORD=yes: a setting about a credential, not one.
+// USE_AUTH=true or MYSQL_ALLOW_EMPTY_PASSWORD=yes: a setting about a
+// credential, not one.
 func Switch(v string) bool {
 	switch strings.ToLower(strings.TrimSpace(strings.Trim(v, `"'`))) {
 	case "true", "false", "yes", "no", "0", "1", "on", "off", "y", "n", "enabled", "disabled":
 		return true
 	}
 	return false
-}
-
-// Credential reports whether name=value sets a credential: a Strong name
-// with a real value, or a Weak name whose value looks generated.
-func Credential(name, value string) bool {
-	k := NameKind(name)
-	switch {
-	case k == None, value == "", Placeholder(value), Switch(value):
-		return false
-	case k == Weak:
-		return Looking(value)
-	}
-	return true
 }

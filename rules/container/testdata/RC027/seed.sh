@@ -1,0 +1,11 @@
+#!/bin/sh
+# The seed article's resource-limited command (Practice 2.2), as written there.
+# ok RC027 -- CPU, memory, swap and PIDs are all limited
+docker run \
+  --cpus "1.0" \
+  --memory "512m" \
+  --memory-swap "512m" \
+  --pids-limit 100 \
+  myapp:latest
+# ok RC027 -- no memory limit at all is RC026's concern
+docker run --privileged nginx
