@@ -49,9 +49,15 @@ func nonNil(s []string) []string {
 	return s
 }
 
+// lang is the code-fence language of a rule's examples.
 func lang(k rule.Kind) string {
-	if k == rule.Dockerfile {
+	switch k {
+	case rule.Dockerfile:
 		return "dockerfile"
+	case rule.Container:
+		return "sh"
+	case rule.Daemon:
+		return "text"
 	}
 	return "yaml"
 }

@@ -116,7 +116,9 @@ func Annotations(f *dockerfile.File) ([]*Expectation, []Negative, error) {
 // LineAnnotations reads the expectations of a file with '#' comments
 // (YAML, shell, Makefile). A comment line "# want ID \"re\"" or "# ok ID"
 // applies to the next line that is neither blank nor a comment; the same
-// written after code applies to its own line.
+// written after code applies to its own line. Either way it covers the
+// whole command that line belongs to: lines joined by a trailing
+// backslash count as one.
 func LineAnnotations(path string, src []byte) ([]*Expectation, []Negative, error) {
 	lines := strings.Split(string(src), "\n")
 	next := func(i int) int {
@@ -128,6 +130,19 @@ func LineAnnotations(path string, src []byte) ([]*Expectation, []Negative, error
 		}
 		return i + 1
 	}
+	continues := func(n int) bool { // line n (1-based) ends with a backslash
+		return n >= 1 && n <= len(lines) && strings.HasSuffix(strings.TrimRight(lines[n-1], " \t\r"), "\\")
+	}
+	command := func(n int) (from, to int) {
+		from, to = n, n
+		for continues(from - 1) {
+			from--
+		}
+		for continues(to) && to < len(lines) {
+			to++
+		}
+		return from, to
+	}
 	var wants []*Expectation
 	var oks []Negative
 	for i, text := range lines {
@@ -137,9 +152,10 @@ func LineAnnotations(path string, src []byte) ([]*Expectation, []Negative, error
 		if strings.HasPrefix(trimmed, "#") {
 			target = next(i)
 		}
+		from, to := command(target)
 		if m := okRe.FindStringSubmatch(trimmed); m != nil {
 			for _, id := range strings.FieldsFunc(m[1], func(r rune) bool { return r == ',' || r == ' ' }) {
-				oks = append(oks, Negative{RuleID: id, From: target, To: target, Line: n})
+				oks = append(oks, Negative{RuleID: id, From: from, To: to, Line: n})
 			}
 			continue
 		}
@@ -147,7 +163,7 @@ func LineAnnotations(path string, src []byte) ([]*Expectation, []Negative, error
 		if m == nil {
 			continue
 		}
-		ws, err := parseWants(path, n, m[1], target, target)
+		ws, err := parseWants(path, n, m[1], from, to)
 		if err != nil {
 			return nil, nil, err
 		}

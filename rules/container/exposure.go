@@ -77,6 +77,9 @@ func exposureRules() []*rule.Rule {
 			Good:        "docker run -p 127.0.0.1:5432:5432 postgres:16",
 			Remediation: "Bind the port to the address it is meant for: `-p 127.0.0.1:5432:5432` (Compose `\"127.0.0.1:5432:5432\"`), or the one interface that should receive it.",
 			Check: each(func(p *rule.Pass, s *ct.Spec) {
+				if s.PublishAll.True() {
+					p.Reportf(s.PublishAll.Loc, "publishes every exposed port of the image on random ports of every host interface")
+				}
 				seen := map[string]bool{}
 				for _, pt := range s.Ports {
 					if pt.Unknown || !allInterfaces(pt.HostIP) || seen[portKey(pt)] {

@@ -134,6 +134,9 @@ func mountRules() []*rule.Rule {
 			Remediation: "Do not mount the engine's socket; if the container must see containers, put a proxy that allows " +
 				"only the API calls it needs (read-only listing, for example) in between, or use a rootless engine.",
 			Check: each(func(p *rule.Pass, s *ct.Spec) {
+				if s.APISocket.True() {
+					p.Reportf(s.APISocket.Loc, "--use-api-socket mounts the Docker API socket: the container can control the engine, and so the host")
+				}
 				for _, m := range s.Mounts {
 					src := hostSource(s, m)
 					if src == "" {

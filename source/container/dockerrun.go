@@ -145,11 +145,13 @@ func FromRun(args []Word, loc finding.Location) *Spec {
 	s := &Spec{Source: SourceRun, Loc: loc}
 	s.Name = fmt.Sprintf("docker run at line %d", loc.Start.Line)
 	var opts []option
+	hidden := false
 	i := 0
 	for ; i < len(args); i++ {
 		a := args[i]
 		if a.Splits && !strings.HasPrefix(a.Value, "-") {
-			s.Partial = true // unknown options may hide here
+			s.Partial = true // unknown options, or the image, may hide here
+			hidden = true
 			continue
 		}
 		v := a.Value
@@ -201,7 +203,9 @@ func FromRun(args []Word, loc finding.Location) *Spec {
 	}
 	if i < len(args) {
 		img := args[i]
-		s.Image = Str{Value: img.Value, Set: true, Unknown: !img.Literal, Loc: img.Loc}
+		// After a word that may expand to anything, the next word may be
+		// an argument of the command rather than the image.
+		s.Image = Str{Value: img.Value, Set: true, Unknown: !img.Literal || hidden, Loc: img.Loc}
 	} else {
 		s.Partial = true
 	}
@@ -348,6 +352,10 @@ func (s *Spec) apply(o option) {
 		}
 	case "no-healthcheck":
 		s.HealthcheckDisabled = boolean(w)
+	case "publish-all":
+		s.PublishAll = boolean(w)
+	case "use-api-socket":
+		s.APISocket = boolean(w)
 	case "env":
 		name, value, has := strings.Cut(w.Value, "=")
 		s.Env = append(s.Env, EnvVar{Name: name, Value: value, HasValue: has, Unknown: !w.Literal, Loc: w.Loc})

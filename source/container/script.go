@@ -1,7 +1,6 @@
 package container
 
 import (
-	"bytes"
 	"fmt"
 	"path"
 	"strings"
@@ -120,7 +119,7 @@ func (sn *snippet) word(idx *lineIndex, w *syntax.Word) Word {
 	lit, splits := wordValue(&b, w.Parts, false)
 	// Only a word that is nothing but an unquoted expansion ($FLAGS, $@)
 	// is taken to stand for any number of arguments; ${IMG}:latest is one.
-	splits = splits && len(w.Parts) == 1
+	splits = splits && (len(w.Parts) == 1 || isQuotedAt(w))
 	v := b.String()
 	if sn.dollar {
 		v = strings.ReplaceAll(v, "$$", "$")
@@ -143,7 +142,8 @@ func wordValue(b *strings.Builder, parts []syntax.WordPart, quoted bool) (lit, s
 			lit = lit && l
 		case *syntax.ParamExp:
 			lit = false
-			splits = splits || !quoted
+			// "$@" and "${arr[@]}" expand to many words even when quoted.
+			splits = splits || !quoted || p.Param.Value == "@" || p.Index != nil && isAt(p.Index)
 			if p.Short {
 				b.WriteString("$" + p.Param.Value)
 			} else {
@@ -156,6 +156,15 @@ func wordValue(b *strings.Builder, parts []syntax.WordPart, quoted bool) (lit, s
 		}
 	}
 	return lit, splits
+}
+
+func isAt(x syntax.ArithmExpr) bool {
+	w, ok := x.(*syntax.Word)
+	if !ok || len(w.Parts) != 1 {
+		return false
+	}
+	l, ok := w.Parts[0].(*syntax.Lit)
+	return ok && (l.Value == "@" || l.Value == "*")
 }
 
 func unescape(s string) string {
@@ -173,6 +182,19 @@ func unescape(s string) string {
 		b.WriteByte(s[i])
 	}
 	return b.String()
+}
+
+// isQuotedAt reports whether w is "$@" or "${arr[@]}" alone in quotes.
+func isQuotedAt(w *syntax.Word) bool {
+	if len(w.Parts) != 1 {
+		return false
+	}
+	dq, ok := w.Parts[0].(*syntax.DblQuoted)
+	if !ok || len(dq.Parts) != 1 {
+		return false
+	}
+	pe, ok := dq.Parts[0].(*syntax.ParamExp)
+	return ok && (pe.Param.Value == "@" || pe.Index != nil && isAt(pe.Index))
 }
 
 // makeSnippets returns the recipes of a Makefile as shell: each block of
@@ -212,21 +234,76 @@ func makeSnippets(data []byte) []snippet {
 	return out
 }
 
-// makeVars rewrites $(NAME) as ${NAME}, keeping the length.
+// makeVars rewrites make expansions as shell parameters of the same
+// length: $(NAME) becomes ${NAME}; a function such as $(shell ...) or
+// $(foreach ...) becomes ${_____}, unknown to the rules.
 func makeVars(line []byte) []byte {
 	for i := 0; i+1 < len(line); i++ {
 		if line[i] == '$' && line[i+1] == '$' {
 			i++
 			continue
 		}
-		if line[i] == '$' && line[i+1] == '(' {
-			if end := bytes.IndexByte(line[i:], ')'); end > 0 {
-				line[i+1] = '{'
-				line[i+end] = '}'
+		if line[i] != '$' || line[i+1] != '(' {
+			continue
+		}
+		depth, end := 0, -1
+		for j := i + 1; j < len(line); j++ {
+			if line[j] == '(' {
+				depth++
+			} else if line[j] == ')' {
+				depth--
+				if depth == 0 {
+					end = j
+					break
+				}
 			}
 		}
+		if end < 0 {
+			continue
+		}
+		if !simpleName(line[i+2 : end]) {
+			for j := i + 2; j < end; j++ {
+				line[j] = '_'
+			}
+		}
+		line[i+1], line[end] = '{', '}'
+		i = end
 	}
 	return line
+}
+
+func simpleName(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// ciExpressions replaces GitHub Actions expressions ${{ ... }} with shell
+// parameters of the same length, unknown to the rules.
+func ciExpressions(s string) string {
+	b := []byte(s)
+	for i := 0; i+2 < len(b); i++ {
+		if b[i] != '$' || b[i+1] != '{' || b[i+2] != '{' {
+			continue
+		}
+		end := strings.Index(string(b[i:]), "}}")
+		if end < 0 {
+			break
+		}
+		end += i + 1 // the last '}'
+		for j := i + 2; j < end; j++ {
+			b[j] = '_'
+		}
+		b[end] = '}'
+		i = end
+	}
+	return string(b)
 }
 
 // ciSnippets returns the shell steps of a CI workflow: GitHub Actions
@@ -281,7 +358,7 @@ func scalars(n *yaml.Node) []*yaml.Node {
 
 // scalarSnippet maps a YAML scalar holding shell code back to the file.
 func scalarSnippet(idx *lineIndex, lines []string, n *yaml.Node) snippet {
-	sn := snippet{src: n.Value}
+	sn := snippet{src: ciExpressions(n.Value)}
 	count := strings.Count(n.Value, "\n") + 1
 	switch n.Style {
 	case yaml.LiteralStyle, yaml.FoldedStyle:

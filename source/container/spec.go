@@ -139,6 +139,12 @@ type Spec struct {
 	Tmpfs   []Str
 	Devices []Str
 	Ports   []Port
+	// PublishAll publishes every exposed port on a random host port of
+	// every interface (-P).
+	PublishAll Bool
+	// APISocket mounts the engine's API socket into the container
+	// (--use-api-socket).
+	APISocket Bool
 	// Restart is the restart policy name ("no", "always", "on-failure",
 	// "unless-stopped"); RestartMax is the retry cap for on-failure.
 	Restart    Str

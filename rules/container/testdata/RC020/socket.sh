@@ -16,3 +16,6 @@ docker run -v docker.sock:/data ci-agent:2.1
 docker run -v /srv/app/run:/run/app myapp:1.4
 # ok RC020 -- the socket path inside the container only, with a tmpfs
 docker run --tmpfs /var/run myapp:1.4
+docker run --use-api-socket ci-agent:2.1 # want RC020 "use-api-socket mounts the Docker API socket"
+# ok RC020 -- the flag turned off
+docker run --use-api-socket=false ci-agent:2.1

@@ -12,3 +12,4 @@ docker run -p "$BIND_IP:8080:80" myapp:1.4
 # ok RC031 -- no port published
 docker run myapp:1.4
 docker run -p 51413:51413 -p 51413:51413/udp transmission:4.0 # want RC031 "host port 51413 on" RC031 "host port 51413/udp on"
+docker run -P web:1.0 # want RC031 "publishes every exposed port"
