@@ -4,12 +4,13 @@ package rules
 
 import (
 	"github.com/bulwark-sec/bulwark/rule"
+	"github.com/bulwark-sec/bulwark/rules/daemon"
 	"github.com/bulwark-sec/bulwark/rules/dockerfile"
 )
 
 // All returns every built-in rule, newly built.
 func All() []*rule.Rule {
-	return dockerfile.Rules()
+	return append(dockerfile.Rules(), daemon.Rules()...)
 }
 
 // Registry returns a registry of every built-in rule.
