@@ -41,7 +41,9 @@ func TestRules(t *testing.T) {
 			{"icc on", func(d *container.Daemon) { d.ICCOnDefaultBridge.Value = "true" }, "enable_icc=true"},
 			{"icc off", func(d *container.Daemon) {}, ""},
 			{"no default bridge", func(d *container.Daemon) { d.ICCOnDefaultBridge = container.Str{} }, ""},
-			{"unknown", func(d *container.Daemon) { d.ICCOnDefaultBridge = container.Str{Value: "true", Set: true, Unknown: true} }, ""},
+			{"unknown", func(d *container.Daemon) {
+				d.ICCOnDefaultBridge = container.Str{Value: "true", Set: true, Unknown: true}
+			}, ""},
 		},
 		"DM003": {
 			{"disabled", func(d *container.Daemon) { d.LiveRestore = false }, "live restore is disabled"},
