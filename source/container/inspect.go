@@ -203,7 +203,9 @@ func ContainerObject(name, id string) string {
 // taken as "not set": zero values; NetworkMode "default"; IpcMode
 // "private" or "shareable"; CgroupnsMode "private"; restart policy "no"
 // or ""; PidsLimit null or 0; MemorySwap equal to twice Memory (what the
-// engine sets when only -m is given). Config comes merged with the
+// engine sets when only -m is given); SecurityOpt "label=disable" on a
+// privileged container or one in the host's IPC or PID namespace (the
+// engine adds it). Config comes merged with the
 // image's config, so User, Env and Healthcheck include what the image
 // sets.
 func inspectSpec(doc *ctypes.InspectResponse, locate func(string) finding.Location) *Spec {
@@ -233,7 +235,14 @@ func inspectSpec(doc *ctypes.InspectResponse, locate func(string) finding.Locati
 	for i, c := range hc.CapDrop {
 		s.CapDrop = append(s.CapDrop, str(".HostConfig.CapDrop["+strconv.Itoa(i)+"]", c, true))
 	}
+	// The engine adds label=disable by itself to a privileged container and
+	// to one sharing the host's IPC or PID namespace: it is implied, not
+	// configured.
+	implied := hc.Privileged || hc.IpcMode == "host" || hc.PidMode == "host"
 	for i, o := range hc.SecurityOpt {
+		if implied && (o == "label=disable" || o == "label:disable") {
+			continue
+		}
 		s.SecurityOpt = append(s.SecurityOpt, str(".HostConfig.SecurityOpt["+strconv.Itoa(i)+"]", o, true))
 	}
 	s.Memory = num(".HostConfig.Memory", hc.Memory, true)

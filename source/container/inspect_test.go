@@ -1,0 +1,318 @@
+package container
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/bulwark-sec/bulwark/finding"
+)
+
+func readInspect(t *testing.T, name string) (*File, []byte) {
+	t.Helper()
+	p := filepath.Join("testdata", "inspect", name)
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := ParseInspect(p, data)
+	if err != nil {
+		t.Fatalf("ParseInspect: %v", err)
+	}
+	return f, data
+}
+
+// TestInspectEngineOutput reads real `docker inspect` output of Docker
+// 20.10 (two containers made with many flags) and checks every mapped
+// setting and where it points.
+func TestInspectEngineOutput(t *testing.T) {
+	f, data := readInspect(t, "engine-20.10.json")
+	if len(f.Specs) != 2 || len(f.Notes) != 0 {
+		t.Fatalf("got %d specs and notes %v, want 2 specs and no note", len(f.Specs), f.Notes)
+	}
+	loud, web := f.Specs[0], f.Specs[1]
+	if loud.Name != "loud" || web.Name != "web" || loud.Source != SourceInspect {
+		t.Fatalf("names %q %q source %q", loud.Name, web.Name, loud.Source)
+	}
+	if loud.Loc.Start.Line != 2 || !strings.HasPrefix(loud.Loc.Object, "container loud (") || len(loud.Loc.Object) != len("container loud (123456789012)") {
+		t.Errorf("spec location %v", loud.Loc)
+	}
+	type kv = map[string]any
+	got := kv{
+		"image": loud.Image.Value, "privileged": loud.Privileged.True(), "user": loud.User.Value, "readonly": loud.ReadOnlyRootfs.True(),
+		"capadd": strs(loud.CapAdd), "capdrop": strs(loud.CapDrop), "secopt": strs(loud.SecurityOpt),
+		"memory": loud.Memory.Value, "swap": []any{loud.MemorySwap.Value, loud.MemorySwap.Set},
+		"nanocpus": loud.NanoCPUs.Value, "shares": loud.CPUShares.Value, "cpuset": loud.CpusetCpus.Value, "pids": loud.PidsLimit.Value,
+		"net": loud.NetworkMode.Value, "pid": loud.PidMode.Value, "ipc": loud.IpcMode.Is("host"), "uts": loud.UTSMode.Value,
+		"userns": loud.UsernsMode.Value, "cgroupns": loud.CgroupnsMode.Is("host"), "cgparent": loud.CgroupParent.Value,
+		"tmpfs": strs(loud.Tmpfs), "devices": strs(loud.Devices), "restart": loud.Restart.Value, "restartmax": loud.RestartMax.Set,
+		"nohealth": loud.HealthcheckDisabled.True(),
+	}
+	want := kv{
+		"image": "bulwark-probe:1", "privileged": true, "user": "0:0", "readonly": true,
+		"capadd": []string{"CAP_NET_ADMIN", "CAP_SYS_ADMIN"}, "capdrop": []string{"CAP_MKNOD"},
+		"secopt": []string{"seccomp=unconfined", "apparmor=unconfined"},
+		"memory": int64(256 << 20), "swap": []any{int64(-1), true},
+		"nanocpus": int64(1_500_000_000), "shares": int64(512), "cpuset": "0", "pids": int64(100),
+		"net": "host", "pid": "host", "ipc": true, "uts": "host", "userns": "host", "cgroupns": true, "cgparent": "/custom",
+		"tmpfs": []string{"/tmp"}, "devices": []string{"/dev/fuse:/dev/fuse:r"}, "restart": "always", "restartmax": false,
+		"nohealth": true,
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("loud (-want +got):\n%s", d)
+	}
+	wantMounts := []Mount{
+		{Type: "bind", Source: "/", Target: "/host", ReadOnly: true, Propagation: "rshared"},
+		{Type: "bind", Source: "/var/run/docker.sock", Target: "/var/run/docker.sock", Propagation: "rprivate"},
+	}
+	if d := cmp.Diff(wantMounts, stripMountLocs(loud.Mounts)); d != "" {
+		t.Errorf("loud mounts (-want +got):\n%s", d)
+	}
+	env := map[string]EnvVar{}
+	for _, e := range loud.Env {
+		env[e.Name] = e
+	}
+	if e := env["AWS_SECRET_ACCESS_KEY"]; e.Value != "wJalrXUtnFEMI" || !e.HasValue || !strings.HasPrefix(e.Loc.Object, "$[0].Config.Env[") {
+		t.Errorf("env credential: %+v", e)
+	}
+	// -e PLAIN, unset in the caller's environment, reaches the engine bare.
+	if e, ok := env["PLAIN"]; !ok || e.HasValue {
+		t.Errorf("bare variable: %+v", e)
+	}
+
+	// Defaults are not Set: the web container was made without these flags.
+	for name, set := range map[string]bool{
+		"Privileged": web.Privileged.Set, "User": web.User.Set, "ReadOnlyRootfs": web.ReadOnlyRootfs.Set,
+		"MemorySwap (twice -m)": web.MemorySwap.Set, "PidsLimit (null)": web.PidsLimit.Set,
+		"NetworkMode (default)": web.NetworkMode.Set, "IpcMode (private)": web.IpcMode.Set,
+		"CgroupnsMode (private)": web.CgroupnsMode.Set, "CPUShares": web.CPUShares.Set,
+		"HealthcheckDisabled": web.HealthcheckDisabled.Set,
+	} {
+		if set {
+			t.Errorf("web: %s is Set, want unset", name)
+		}
+	}
+	if !web.Memory.Set || web.Memory.Value != 128<<20 || !web.RestartMax.Set || web.RestartMax.Value != 5 || !web.Restart.Is("on-failure") {
+		t.Errorf("web memory %+v restart %+v max %+v", web.Memory, web.Restart, web.RestartMax)
+	}
+	wantPorts := []Port{
+		{HostIP: "", HostPort: "5353", ContainerPort: "53", Protocol: "udp"},
+		{HostIP: "", HostPort: "80", ContainerPort: "80", Protocol: "tcp"},
+		{HostIP: "127.0.0.1", HostPort: "8443", ContainerPort: "443", Protocol: "tcp"},
+	}
+	var ports []Port
+	for _, p := range web.Ports {
+		ports = append(ports, Port{HostIP: p.HostIP, HostPort: p.HostPort, ContainerPort: p.ContainerPort, Protocol: p.Protocol})
+	}
+	if d := cmp.Diff(wantPorts, ports); d != "" {
+		t.Errorf("web ports (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]Mount{{Type: "volume", Source: "webdata", Target: "/data"}}, stripMountLocs(web.Mounts)); d != "" {
+		t.Errorf("web mounts (-want +got):\n%s", d)
+	}
+
+	// Every location names its JSON path and points at the key of it.
+	for _, c := range []struct {
+		loc  finding.Location
+		path string
+		key  string
+	}{
+		{loud.Privileged.Loc, "$[0].HostConfig.Privileged", `"Privileged"`},
+		{loud.Memory.Loc, "$[0].HostConfig.Memory", `"Memory"`},
+		{loud.PidsLimit.Loc, "$[0].HostConfig.PidsLimit", `"PidsLimit"`},
+		{loud.CapAdd[1].Loc, "$[0].HostConfig.CapAdd[1]", `"CAP_SYS_ADMIN"`},
+		{loud.Tmpfs[0].Loc, "$[0].HostConfig.Tmpfs['/tmp']", `"/tmp"`},
+		{loud.Mounts[1].Loc, "$[0].Mounts[1]", `{`},
+		{loud.HealthcheckDisabled.Loc, "$[0].Config.Healthcheck.Test[0]", `"NONE"`},
+		{web.Ports[2].Loc, "$[1].HostConfig.PortBindings['443/tcp'][0]", `{`},
+		{web.PidsLimit.Loc, "$[1].HostConfig.PidsLimit", `"PidsLimit": null`},
+		{web.Privileged.Loc, "$[1].HostConfig.Privileged", `"Privileged": false`},
+	} {
+		l := c.loc
+		if l.Object != c.path {
+			t.Errorf("object %q, want %q", l.Object, c.path)
+			continue
+		}
+		if !strings.HasPrefix(string(data[l.Start.Offset:]), c.key) {
+			t.Errorf("%s at %d:%d points at %.20q, want %q", c.path, l.Start.Line, l.Start.Column, data[l.Start.Offset:], c.key)
+		}
+		if l.End.Offset <= l.Start.Offset || l.Path != filepath.Join("testdata", "inspect", "engine-20.10.json") {
+			t.Errorf("%s: bad range or path %v", c.path, l)
+		}
+	}
+}
+
+func strs(v []Str) []string {
+	var out []string
+	for _, s := range v {
+		out = append(out, s.Value)
+	}
+	return out
+}
+
+func stripMountLocs(ms []Mount) []Mount {
+	var out []Mount
+	for _, m := range ms {
+		m.Loc = finding.Location{}
+		out = append(out, m)
+	}
+	return out
+}
+
+func TestInspectShapes(t *testing.T) {
+	f, _ := readInspect(t, "single-object.json")
+	if len(f.Specs) != 1 || f.Specs[0].Name != "app" || f.Specs[0].Loc.Start.Line != 1 {
+		t.Fatalf("single object: %+v", f.Specs)
+	}
+	s := f.Specs[0]
+	if s.Privileged.Loc.Object != "$.HostConfig.Privileged" || s.Privileged.Loc.Start.Line != 6 || s.Privileged.Loc.Start.Column != 5 {
+		t.Errorf("privileged at %v", s.Privileged.Loc)
+	}
+	// No .Mounts: the binds and mounts of HostConfig are read instead.
+	want := []Mount{
+		{Type: "bind", Source: "/var/run/docker.sock", Target: "/var/run/docker.sock", ReadOnly: true},
+		{Type: "volume", Source: "cache", Target: "/cache"},
+		{Type: "bind", Source: "/srv", Target: "/srv", Propagation: "rshared"},
+	}
+	if d := cmp.Diff(want, stripMountLocs(s.Mounts)); d != "" {
+		t.Errorf("mounts (-want +got):\n%s", d)
+	}
+	if s.Mounts[2].Loc.Object != "$.HostConfig.Mounts[0]" {
+		t.Errorf("mount location %v", s.Mounts[2].Loc)
+	}
+
+	f, _ = readInspect(t, "image.json")
+	if len(f.Specs) != 0 || len(f.Notes) != 1 || !strings.Contains(f.Notes[0].Message, "is an image") {
+		t.Errorf("image: specs %d notes %v", len(f.Specs), f.Notes)
+	}
+
+	f, _ = readInspect(t, "list.json")
+	if len(f.Specs) != 2 || len(f.Notes) != 1 || !strings.Contains(f.Notes[0].Message, "container list") {
+		t.Fatalf("list: specs %d notes %v", len(f.Specs), f.Notes)
+	}
+	s = f.Specs[0]
+	if !s.Partial || s.Name != "watchtower" || len(s.Mounts) != 1 || s.Mounts[0].Source != "/var/run/docker.sock" ||
+		len(f.Specs[1].Ports) != 1 || f.Specs[1].Ports[0].HostIP != "0.0.0.0" || f.Specs[1].Ports[0].HostPort != "9000" || !f.Specs[1].NetworkMode.Is("host") {
+		t.Errorf("list specs: %+v %+v", s, f.Specs[1])
+	}
+
+	// A BOM, an empty array, a duplicate key (the last wins, as in encoding/json).
+	f, err := ParseInspect("bom.json", []byte("\xef\xbb\xbf[{\"Id\":\"abc\",\"Name\":\"/x\",\"HostConfig\":{\"Privileged\":false,\n\"Privileged\":true}}]"))
+	if err != nil || len(f.Specs) != 1 || !f.Specs[0].Privileged.True() || f.Specs[0].Privileged.Loc.Start.Line != 2 || f.Specs[0].Loc.Start.Column != 3 {
+		t.Errorf("bom/duplicate: %v %+v", err, f)
+	}
+	f, err = ParseInspect("empty.json", []byte("[]"))
+	if err != nil || len(f.Specs) != 0 || len(f.Notes) != 1 {
+		t.Errorf("empty array: %v %+v", err, f)
+	}
+}
+
+// TestInspectBadInput: input that is not docker inspect output is a
+// *Error naming the line, never a panic.
+func TestInspectBadInput(t *testing.T) {
+	deep := `[{"Id":"x","HostConfig":{"a":` + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + "}}]"
+	for _, tc := range []struct {
+		name, data string
+		line       int
+		msg        string
+	}{
+		{"number", "42\n", 1, "is a number, not docker inspect output"},
+		{"string", `"hello"`, 1, "is a string"},
+		{"null", "null", 1, "is null"},
+		{"empty", " \n", 0, "empty"},
+		{"object not inspect", "{\n  \"foo\": 1,\n  \"bar\": 2\n}\n", 1, "not a docker inspect document: no HostConfig (container) nor RootFS/RepoTags (image); its keys are bar, foo"},
+		{"array of numbers", "[\n  1,\n  2\n]", 2, "$[0] is a number, not an inspect document"},
+		{"second element bad", "[\n{\"Id\":\"a\",\"Name\":\"/a\",\"HostConfig\":{}},\n\"x\"]", 3, "$[1] is a string"},
+		{"truncated", "[\n  {\n    \"Id\": \"abc\",\n    \"HostConfig\": {\n      \"Privileged\": tr", 5, "invalid JSON"},
+		{"truncated after key", "[{\"Id\": \"abc\",\n\"HostConfig\"", 2, "ends early"},
+		{"syntax", "[\n{\"Id\": \"abc\",, }]", 2, "invalid JSON"},
+		{"trailing data", "[]\n[]", 2, "unexpected data after the JSON value"},
+		{"wrong type", "[\n {\n  \"Id\": \"abc\",\n  \"Name\": \"/a\",\n  \"HostConfig\": {\n   \"Privileged\": \"yes\"\n  }\n }\n]", 6, "$[0].HostConfig.Privileged: a JSON string where docker inspect has bool"},
+		{"bad port key", `[{"Id":"a","Name":"/a","HostConfig":{"PortBindings":{"http/tcp":[]}}}]`, 1, "$[0]"},
+		{"too deep", deep, 1, "nested deeper"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := ParseInspect("in.json", []byte(tc.data))
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("got %v, %v; want a *container.Error", f, err)
+			}
+			if ce.Line != tc.line || !strings.Contains(ce.Msg, tc.msg) || ce.Path != "in.json" {
+				t.Errorf("got %q at line %d, want %q at line %d", ce.Msg, ce.Line, tc.msg, tc.line)
+			}
+		})
+	}
+}
+
+func TestJSONPathSteps(t *testing.T) {
+	for key, want := range map[string]string{
+		"HostConfig": ".HostConfig", "80/tcp": "['80/tcp']", "a'b": `['a\'b']`, "": "['']", "9lives": "['9lives']", "com.docker.x": "['com.docker.x']",
+	} {
+		if got := member(key); got != want {
+			t.Errorf("member(%q) = %q, want %q", key, got, want)
+		}
+	}
+	for p, want := range map[string]string{
+		"$":                      "",
+		"$[0]":                   "$",
+		"$[0].HostConfig":        "$[0]",
+		"$.A['80/tcp'][0]":       "$.A['80/tcp']",
+		"$.A['80/tcp']":          "$.A",
+		`$.A['x[\'y']`:           "$.A",
+		"$.Labels['a.b'].c":      "$.Labels['a.b']",
+		"$[0].Config.Env[12]":    "$[0].Config.Env",
+		"$[0].HostConfig.CapAdd": "$[0].HostConfig",
+	} {
+		if got := parentPath(p); got != want {
+			t.Errorf("parentPath(%q) = %q, want %q", p, got, want)
+		}
+	}
+}
+
+func TestContainerObject(t *testing.T) {
+	id := "0123456789abcdef0123"
+	for _, c := range [][3]string{{"web", id, "container web (0123456789ab)"}, {"", id, "container 0123456789ab"}, {"web", "", "container web"}} {
+		if got := ContainerObject(c[0], c[1]); got != c[2] {
+			t.Errorf("ContainerObject(%q, %q) = %q, want %q", c[0], c[1], got, c[2])
+		}
+	}
+}
+
+// TestCorpus reads every docker inspect file of the shared corpus
+// (watchtower's mocks): none may fail or crash. Skipped without the corpus.
+func TestCorpus(t *testing.T) {
+	root := filepath.Join("..", "..", "..", "shared", "corpus", "inspect")
+	if _, err := os.Stat(root); err != nil {
+		t.Skipf("no inspect corpus at %s", root)
+	}
+	var files, specs, notes int
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".json") {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		files++
+		f, err := ParseInspect(p, data)
+		if err != nil {
+			t.Errorf("%v", err)
+			return nil
+		}
+		specs += len(f.Specs)
+		notes += len(f.Notes)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d files: %d container specs, %d notes", files, specs, notes)
+	if files == 0 {
+		t.Error("the corpus holds no JSON file")
+	}
+}
