@@ -64,7 +64,7 @@ An engine that cannot be reached is reported and the run exits 3.`,
 			defer cancel()
 			opts := container.EngineOptions{}
 			if e.terminal(e.stderr) {
-				opts.Progress = func(n int) { fmt.Fprintf(e.stderr, "inspecting %s\n", plural(n, "container")) }
+				opts.Progress = func(n int) { fmt.Fprintf(e.stderr, "inspecting %d %s\n", n, plural(n, "container")) }
 			}
 			file, readErr := container.ReadEngine(ctx, cli, opts)
 			res := &scan.Result{}

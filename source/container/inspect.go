@@ -169,7 +169,9 @@ func classify(raw []byte) (docKind, error) {
 func decodeError(ix *jsonIndex, p string, off int, err error) error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		field := te.Field
+		// Field names Go's embedded structs too: HostConfig embeds Resources,
+		// which is no key of the JSON.
+		field := strings.Replace(te.Field, "HostConfig.Resources.", "HostConfig.", 1)
 		if field != "" {
 			field = "." + field
 		}
