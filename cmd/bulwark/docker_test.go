@@ -26,6 +26,7 @@ import (
 	ctypes "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/bulwark-sec/bulwark/finding"
 	"github.com/bulwark-sec/bulwark/rule"
@@ -519,6 +520,33 @@ func TestDockerProgressOnTerminal(t *testing.T) {
 		}
 		if !strings.Contains(out.String(), "DM00") {
 			t.Errorf("no daemon finding in:\n%s", out.String())
+		}
+	}
+}
+
+// TestDockerReportsValidate: engine findings have no lines and name the
+// container; the SARIF and JSON reports still validate.
+func TestDockerReportsValidate(t *testing.T) {
+	engineClient(t)
+	for format, schema := range map[string]string{
+		"sarif": "../../report/testdata/sarif-schema-2.1.0.json",
+		"json":  "../../docs/json-report.schema.json",
+	} {
+		code, out, errs := runCLI(t, "docker", "--format", format, "--fail-on", "none")
+		if code != exitOK {
+			t.Fatalf("%s: exit %d: %s", format, code, errs)
+		}
+		c := jsonschema.NewCompiler()
+		sch, err := c.Compile(schema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inst, err := jsonschema.UnmarshalJSON(strings.NewReader(out))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sch.Validate(inst); err != nil {
+			t.Errorf("%s report does not validate: %v", format, err)
 		}
 	}
 }
