@@ -77,7 +77,7 @@ An engine that cannot be reached is reported and the run exits 3.`,
 				res.Paths = []string{container.EnginePath(cli.DaemonHost())}
 			}
 			if readErr != nil {
-				res.Errors = append(res.Errors, scan.FileError{Path: container.EnginePath(cli.DaemonHost()), Err: engineErrorText(readErr)})
+				res.Errors = append(res.Errors, scan.FileError{Path: container.EnginePath(cli.DaemonHost()), Err: engineErrorText(readErr, cli.DaemonHost(), timeout)})
 			}
 			return rep.finish(res, p.rules, p.matcher.Stale())
 		},
@@ -91,14 +91,10 @@ An engine that cannot be reached is reported and the run exits 3.`,
 	return c
 }
 
-// engineErrorText says what went wrong with the engine, naming it.
-func engineErrorText(err error) string {
-	var ee *container.EngineError
-	if errors.As(err, &ee) {
-		return ee.Error()
-	}
+// engineErrorText says what went wrong with the engine at host, naming it.
+func engineErrorText(err error, host string, timeout time.Duration) string {
 	if errors.Is(err, context.DeadlineExceeded) {
-		return "the engine did not answer in time (--timeout): " + err.Error()
+		return fmt.Sprintf("the Docker engine at %s did not answer within %s (--timeout): %v", host, timeout, err)
 	}
 	return err.Error()
 }

@@ -40,14 +40,19 @@ func Connect(host string) (*client.Client, error) {
 	return c, nil
 }
 
-// EngineError is an engine that could not be reached or questioned.
+// EngineError is an engine that could not be reached (Op "") or
+// questioned (Op says what failed).
 type EngineError struct {
 	Host string
+	Op   string
 	Err  error
 }
 
 func (e *EngineError) Error() string {
-	return fmt.Sprintf("cannot reach the Docker engine at %s: %v", e.Host, e.Err)
+	if e.Op == "" {
+		return fmt.Sprintf("cannot reach the Docker engine at %s: %v", e.Host, e.Err)
+	}
+	return fmt.Sprintf("Docker engine at %s: %s: %v", e.Host, e.Op, e.Err)
 }
 
 func (e *EngineError) Unwrap() error { return e.Err }
@@ -88,7 +93,7 @@ func ReadEngine(ctx context.Context, e Engine, opts EngineOptions) (*File, error
 	}
 	list, err := e.ContainerList(ctx, client.ContainerListOptions{All: true})
 	if err != nil {
-		return nil, &EngineError{Host: host, Err: fmt.Errorf("listing containers: %w", err)}
+		return nil, &EngineError{Host: host, Op: "listing containers", Err: err}
 	}
 	f := &File{Path: path}
 	f.Daemon = daemonFromInfo(ctx, e, host, path, &info, f)
