@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -314,5 +315,38 @@ func TestCorpus(t *testing.T) {
 	t.Logf("%d files: %d container specs, %d notes", files, specs, notes)
 	if files == 0 {
 		t.Error("the corpus holds no JSON file")
+	}
+}
+
+// TestInspectColumns: columns count code points, on long lines too.
+func TestInspectColumns(t *testing.T) {
+	pad := strings.Repeat("é", 700) // two bytes each, on the same line
+	doc := `[{"Id":"x","Name":"/` + pad + `","HostConfig":{"Privileged":true}}]`
+	f, err := ParseInspect("min.json", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := len(`[{"Id":"x","Name":"/`) + 700 + len(`","HostConfig":{`) + 1
+	if got := f.Specs[0].Privileged.Loc.Start; got.Line != 1 || got.Column != want {
+		t.Errorf("privileged at %d:%d, want 1:%d", got.Line, got.Column, want)
+	}
+}
+
+// TestInspectLargeMinified: a 1 MiB document on one line (minified JSON)
+// is read in linear time.
+func TestInspectLargeMinified(t *testing.T) {
+	env := strings.Repeat(`"A=1",`, (1<<20)/6-20)
+	doc := `[{"Id":"x","Name":"/x","HostConfig":{},"Config":{"Env":[` + env + `"B=2"]}}]`
+	start := time.Now()
+	f, err := ParseInspect("env.json", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := f.Specs[0].Env[len(f.Specs[0].Env)-1]
+	if last.Name != "B" || last.Loc.Start.Column != len(doc)-len(`"B=2"]}}]`)+1 {
+		t.Errorf("last variable %+v", last)
+	}
+	if d := time.Since(start); d > 10*time.Second { // quadratic column counting took minutes
+		t.Errorf("took %v", d)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/bulwark-sec/bulwark/finding"
 )
@@ -29,7 +28,14 @@ type jsonIndex struct {
 	spans map[string]span
 	// lineStarts are the offsets at which each line starts.
 	lineStarts []int
+	// contBefore[k] counts the UTF-8 continuation bytes in
+	// data[:k*contStride], so a column on a long line (minified JSON is
+	// one line) costs no more than contStride bytes of counting.
+	contBefore []int32
 }
+
+// contStride is the spacing of jsonIndex.contBefore.
+const contStride = 256
 
 // indexJSON indexes data, whose JSON text starts at offset base (after a
 // byte-order mark). keep says which paths to record; every path is
@@ -37,10 +43,21 @@ type jsonIndex struct {
 func indexJSON(path string, data []byte, base int, keep func(p string, depth int) bool) (*jsonIndex, error) {
 	ix := &jsonIndex{path: path, data: data, spans: map[string]span{}}
 	ix.lineStarts = append(ix.lineStarts, 0)
+	ix.contBefore = make([]int32, 0, len(data)/contStride+1)
+	var cont int32
 	for i, b := range data {
-		if b == '\n' {
-			ix.lineStarts = append(ix.lineStarts, i+1)
+		if i%contStride == 0 {
+			ix.contBefore = append(ix.contBefore, cont)
 		}
+		switch {
+		case b == '\n':
+			ix.lineStarts = append(ix.lineStarts, i+1)
+		case b&0xC0 == 0x80:
+			cont++
+		}
+	}
+	if len(data)%contStride == 0 {
+		ix.contBefore = append(ix.contBefore, cont)
 	}
 	w := &walker{ix: ix, base: base, keep: keep, dec: json.NewDecoder(bytes.NewReader(data[base:]))}
 	w.dec.UseNumber()
@@ -213,7 +230,22 @@ func (ix *jsonIndex) position(off int) finding.Position {
 			hi = mid - 1
 		}
 	}
-	return finding.Position{Line: lo + 1, Column: utf8.RuneCount(ix.data[ix.lineStarts[lo]:off]) + 1, Offset: off}
+	ls := ix.lineStarts[lo]
+	// Code points = bytes - continuation bytes (for valid UTF-8).
+	col := off - ls - (ix.continuations(off) - ix.continuations(ls)) + 1
+	return finding.Position{Line: lo + 1, Column: col, Offset: off}
+}
+
+// continuations counts the UTF-8 continuation bytes in data[:off].
+func (ix *jsonIndex) continuations(off int) int {
+	k := off / contStride
+	n := int(ix.contBefore[k])
+	for _, b := range ix.data[k*contStride : off] {
+		if b&0xC0 == 0x80 {
+			n++
+		}
+	}
+	return n
 }
 
 // line returns the 1-based line of offset off.
