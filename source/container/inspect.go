@@ -126,7 +126,9 @@ func keepInspectPath(p string, depth int) bool {
 			return true
 		}
 	}
-	return false
+	// The names of the networks joined, not their settings.
+	const nets = ".NetworkSettings.Networks"
+	return strings.HasPrefix(rest, nets) && (len(rest) == len(nets) || rest[len(nets)] == '[' && strings.HasSuffix(rest, "']") && lastStepBracket(rest) == len(nets))
 }
 
 type docKind int
@@ -209,7 +211,8 @@ func ContainerObject(name, id string) string {
 // privileged container or one in the host's IPC or PID namespace (the
 // engine adds it). Config comes merged with the
 // image's config, so User, Env and Healthcheck include what the image
-// sets.
+// sets. Networks are the user-defined networks joined (NetworkMode when it
+// names one, then NetworkSettings.Networks), not the modes.
 func inspectSpec(doc *ctypes.InspectResponse, locate func(string) finding.Location) *Spec {
 	s := &Spec{Name: strings.TrimPrefix(doc.Name, "/")}
 	if s.Name == "" {
@@ -269,6 +272,7 @@ func inspectSpec(doc *ctypes.InspectResponse, locate func(string) finding.Locati
 	s.CgroupnsMode = str(".HostConfig.CgroupnsMode", cg, cg != "private")
 	s.CgroupParent = str(".HostConfig.CgroupParent", hc.CgroupParent, true)
 
+	s.Networks = inspectNetworks(doc, locate)
 	s.Mounts = inspectMounts(doc, locate)
 	tmpfs := make([]string, 0, len(hc.Tmpfs))
 	for t := range hc.Tmpfs {
@@ -295,6 +299,37 @@ func inspectSpec(doc *ctypes.InspectResponse, locate func(string) finding.Locati
 		s.Env = append(s.Env, EnvVar{Name: name, Value: value, HasValue: has, Loc: locate(".Config.Env[" + strconv.Itoa(i) + "]")})
 	}
 	return s
+}
+
+// networkModes are the --network values that are modes, not networks.
+var networkModes = map[string]bool{"": true, "default": true, "bridge": true, "host": true, "none": true}
+
+// inspectNetworks lists the user-defined networks the container joins: the
+// one of NetworkMode, then the others it is connected to, by name.
+func inspectNetworks(doc *ctypes.InspectResponse, locate func(string) finding.Location) []Str {
+	var out []Str
+	seen := map[string]bool{}
+	add := func(name, p string) {
+		if networkModes[name] || strings.HasPrefix(name, "container:") || seen[name] {
+			return
+		}
+		seen[name] = true
+		out = append(out, Str{Value: name, Set: true, Loc: locate(p)})
+	}
+	if doc.HostConfig != nil {
+		add(string(doc.HostConfig.NetworkMode), ".HostConfig.NetworkMode")
+	}
+	if doc.NetworkSettings != nil {
+		names := make([]string, 0, len(doc.NetworkSettings.Networks))
+		for n := range doc.NetworkSettings.Networks {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			add(n, ".NetworkSettings.Networks"+member(n))
+		}
+	}
+	return out
 }
 
 // inspectMounts reads the mounts in effect (.Mounts); a document without

@@ -201,8 +201,22 @@ func TestInspectShapes(t *testing.T) {
 		t.Errorf("list specs: %+v %+v", s, f.Specs[1])
 	}
 
+	// Networks: the user-defined ones joined, not the modes.
+	f, err := ParseInspect("nets.json", []byte(`[{"Id":"n","Name":"/n","HostConfig":{"NetworkMode":"front"},
+"NetworkSettings":{"Networks":{"front":{"IPAddress":"172.18.0.2"},"back-end":{},"bridge":{}}}},
+{"Id":"h","Name":"/h","HostConfig":{"NetworkMode":"host"},"NetworkSettings":{"Networks":{"host":{}}}}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strs(f.Specs[0].Networks); !cmp.Equal(got, []string{"front", "back-end"}) || len(f.Specs[1].Networks) != 0 {
+		t.Errorf("networks %v %v", got, f.Specs[1].Networks)
+	}
+	if l := f.Specs[0].Networks[1].Loc; l.Object != "$[0].NetworkSettings.Networks['back-end']" || l.Start.Line != 2 {
+		t.Errorf("network location %v", l)
+	}
+
 	// A BOM, an empty array, a duplicate key (the last wins, as in encoding/json).
-	f, err := ParseInspect("bom.json", []byte("\xef\xbb\xbf[{\"Id\":\"abc\",\"Name\":\"/x\",\"HostConfig\":{\"Privileged\":false,\n\"Privileged\":true}}]"))
+	f, err = ParseInspect("bom.json", []byte("\xef\xbb\xbf[{\"Id\":\"abc\",\"Name\":\"/x\",\"HostConfig\":{\"Privileged\":false,\n\"Privileged\":true}}]"))
 	if err != nil || len(f.Specs) != 1 || !f.Specs[0].Privileged.True() || f.Specs[0].Privileged.Loc.Start.Line != 2 || f.Specs[0].Loc.Start.Column != 3 {
 		t.Errorf("bom/duplicate: %v %+v", err, f)
 	}
