@@ -8,12 +8,13 @@ import (
 	"github.com/bulwark-sec/bulwark/rule"
 	"github.com/bulwark-sec/bulwark/rules/compose"
 	"github.com/bulwark-sec/bulwark/rules/container"
+	"github.com/bulwark-sec/bulwark/rules/daemon"
 	"github.com/bulwark-sec/bulwark/rules/dockerfile"
 )
 
 // All returns every built-in rule, newly built.
 func All() []*rule.Rule {
-	return slices.Concat(dockerfile.Rules(), container.Rules(), compose.Rules())
+	return slices.Concat(dockerfile.Rules(), container.Rules(), compose.Rules(), daemon.Rules())
 }
 
 // Registry returns a registry of every built-in rule.

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -48,12 +46,8 @@ func parseSeverities(list []string) (map[finding.Severity]bool, error) {
 
 func newScanCmd(e *env) *cobra.Command {
 	var (
-		f         scanFlags
-		format    string
-		output    string
-		severity  []string
-		failOn    string
-		colorMode string
+		f  scanFlags
+		rf reportFlags
 	)
 	c := &cobra.Command{
 		Use:   "scan [PATH...]",
@@ -73,95 +67,28 @@ shown, unsuppressed finding that makes the run exit 1.`,
 			if len(args) == 0 {
 				args = []string{"."}
 			}
-			fmtName := report.Format(strings.ToLower(format))
-			if !validFormat(fmtName) {
-				return usageErr("--format: unknown format %q (want table, json, sarif or junit)", format)
-			}
-			show, err := parseSeverities(severity)
+			fmtName, show, err := checkReportFlags(rf)
 			if err != nil {
-				return usageErr("--severity: %v", err)
+				return err
 			}
 			p, err := newPipeline(f, args)
 			if err != nil {
 				return err
 			}
-			if show == nil && len(p.cfg.Severity) > 0 {
-				show, _ = parseSeverities(p.cfg.Severity)
+			rep, err := newReporter(cmd, e, rf, fmtName, show, p.cfg)
+			if err != nil {
+				return err
 			}
-			threshold := failOn
-			if !cmd.Flags().Changed("fail-on") && p.cfg.FailOn != "" {
-				threshold = p.cfg.FailOn
-			}
-			failSev := finding.Severity(finding.Critical + 1)
-			if !strings.EqualFold(threshold, "none") {
-				failSev, err = finding.ParseSeverity(threshold)
-				if err != nil {
-					return usageErr("--fail-on: %v", err)
-				}
-			}
-			// Open the report file before the scan, so a bad path costs no
-			// scan; it is renamed into place only once written in full.
-			var out *atomicFile
-			if output != "" {
-				if out, err = createAtomic(output); err != nil {
-					return usageErr("--output: %v", err)
-				}
-				defer out.abort()
-			}
-			switch colorMode {
-			case "auto", "always", "never":
-			default:
-				return usageErr("--color: want auto, always or never")
-			}
+			defer rep.abort()
 			res, err := p.run(context.Background(), args)
 			if err != nil {
 				return err
 			}
-			rep := &report.Report{
-				Tool: "bulwark", Version: toolVersion(), Paths: res.Paths,
-				Errors: res.Errors, Stale: p.matcher.Stale(), Rules: p.rules, FailOn: failSev,
-			}
-			for _, fd := range res.Findings {
-				if show == nil || show[fd.Severity] {
-					rep.Findings = append(rep.Findings, fd)
-				}
-			}
-			var w io.Writer = e.stdout
-			color := false
-			if out != nil {
-				w = out
-			} else {
-				color = colorMode == "always" ||
-					colorMode == "auto" && e.terminal(e.stdout) && e.getenv("NO_COLOR") == "" && e.getenv("TERM") != "dumb"
-			}
-			err = report.Write(w, fmtName, rep, report.Options{Color: color})
-			if err == nil && out != nil {
-				err = out.commit()
-			}
-			if err != nil {
-				// The scan ran but its report is lost: as incomplete as it gets.
-				return &exitError{code: exitIncomplete, err: fmt.Errorf("writing report: %w", err)}
-			}
-			switch {
-			case len(res.Errors) > 0:
-				if output != "" || fmtName != report.Table {
-					for _, fe := range res.Errors {
-						fmt.Fprintf(e.stderr, "bulwark: %s\n", fe.Error())
-					}
-				}
-				return &exitError{code: exitIncomplete}
-			case rep.Failed():
-				return &exitError{code: exitFindings}
-			}
-			return nil
+			return rep.finish(res, p.rules, p.matcher.Stale())
 		},
 	}
 	addScanFlags(c, &f)
-	c.Flags().StringVarP(&format, "format", "f", "table", "output format: table, json, sarif or junit")
-	c.Flags().StringVarP(&output, "output", "o", "", "write the report to this file instead of standard output")
-	c.Flags().StringArrayVar(&severity, "severity", nil, "show only these severities (comma-separated: CRITICAL,HIGH,MEDIUM,LOW,INFO)")
-	c.Flags().StringVar(&failOn, "fail-on", "HIGH", "exit 1 when a shown finding is at or above this severity (or 'none')")
-	c.Flags().StringVar(&colorMode, "color", "auto", "colour the table: auto (only on a terminal), always or never")
+	addReportFlags(c, &rf)
 	return c
 }
 
