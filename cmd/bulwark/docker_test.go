@@ -86,27 +86,32 @@ type e2eContainer struct {
 	env    []string
 }
 
+// e2eContainers are the containers of the equivalence test. Each names its
+// user: without one, the engine and inspect output know the image's default
+// user (their config is merged with the image's) while a docker run line
+// cannot, so RC005 ("runs as root") and RC006 ("names no user") rightly
+// differ there; that case is covered by the rules' own testdata.
 func e2eContainers() []e2eContainer {
 	port80 := network.MustParsePort("80/tcp")
 	return []e2eContainer{
-		{suffix: "privileged", flags: "--privileged", host: ctypes.HostConfig{Privileged: true}},
+		{suffix: "privileged", flags: "--privileged --user root", host: ctypes.HostConfig{Privileged: true}},
 		{
 			suffix: "caps",
 			flags:  "--cap-add SYS_ADMIN --cap-drop ALL --read-only --user 1000:1000 -m 256m --pids-limit 100 --security-opt no-new-privileges",
 			host: ctypes.HostConfig{CapAdd: []string{"SYS_ADMIN"}, CapDrop: []string{"ALL"}, ReadonlyRootfs: true,
 				SecurityOpt: []string{"no-new-privileges"}, Resources: ctypes.Resources{Memory: 256 << 20, PidsLimit: ptr(int64(100))}},
 		},
-		{suffix: "hostns", flags: "--network host --pid host", host: ctypes.HostConfig{NetworkMode: "host", PidMode: "host"}},
-		{suffix: "socket", flags: "-v /var/run/docker.sock:/var/run/docker.sock", host: ctypes.HostConfig{Binds: []string{"/var/run/docker.sock:/var/run/docker.sock"}}},
+		{suffix: "hostns", flags: "--network host --pid host --user 1000:1000", host: ctypes.HostConfig{NetworkMode: "host", PidMode: "host"}},
+		{suffix: "socket", flags: "-v /var/run/docker.sock:/var/run/docker.sock --user 0", host: ctypes.HostConfig{Binds: []string{"/var/run/docker.sock:/var/run/docker.sock"}}},
 		{
-			suffix: "port", flags: "-p 0.0.0.0:8080:80 --restart on-failure",
+			suffix: "port", flags: "-p 0.0.0.0:8080:80 --restart on-failure --user 65534",
 			host: ctypes.HostConfig{
 				PortBindings:  network.PortMap{port80: {{HostIP: netip.MustParseAddr("0.0.0.0"), HostPort: "8080"}}},
 				RestartPolicy: ctypes.RestartPolicy{Name: ctypes.RestartPolicyOnFailure},
 			},
 		},
 		{
-			suffix: "seccomp-env", flags: "--security-opt seccomp=unconfined -e DB_PASSWORD=hunter2-not-a-real-one",
+			suffix: "seccomp-env", flags: "--security-opt seccomp=unconfined -e DB_PASSWORD=hunter2-not-a-real-one --user 1000",
 			host: ctypes.HostConfig{SecurityOpt: []string{"seccomp=unconfined"}}, env: []string{"DB_PASSWORD=hunter2-not-a-real-one"},
 		},
 	}
