@@ -159,3 +159,11 @@ func (e FileError) Error() string {
 	}
 	return fmt.Sprintf("%s: %s", e.Path, e.Err)
 }
+
+// Note is something worth telling about an input that is not a weakness:
+// a Compose variable that is not set, an image document in docker inspect
+// output, a container that vanished during an audit.
+type Note struct {
+	Message  string   `json:"message"`
+	Location Location `json:"location"`
+}

@@ -20,6 +20,7 @@ type JSONReport struct {
 	Findings      []finding.Finding   `json:"findings"`
 	Suppressed    []finding.Finding   `json:"suppressed"`
 	Errors        []finding.FileError `json:"errors"`
+	Notes         []finding.Note      `json:"notes"`
 	Stale         []JSONStale         `json:"stale_suppressions"`
 }
 
@@ -53,6 +54,7 @@ func writeJSON(w io.Writer, r *Report) error {
 		Findings:      []finding.Finding{},
 		Suppressed:    []finding.Finding{},
 		Errors:        []finding.FileError{},
+		Notes:         []finding.Note{},
 		Stale:         []JSONStale{},
 	}
 	for _, f := range r.Findings {
@@ -63,6 +65,7 @@ func writeJSON(w io.Writer, r *Report) error {
 		}
 	}
 	out.Errors = append(out.Errors, r.Errors...)
+	out.Notes = append(out.Notes, r.Notes...)
 	for _, s := range r.Stale {
 		out.Stale = append(out.Stale, JSONStale{Source: s.Source, Why: s.Why})
 	}

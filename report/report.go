@@ -23,6 +23,8 @@ type Report struct {
 	Findings []finding.Finding
 	// Errors are files that could not be analysed completely.
 	Errors []finding.FileError
+	// Notes are remarks about inputs that are not weaknesses.
+	Notes []finding.Note
 	// Stale are configuration suppressions that expired or matched
 	// nothing.
 	Stale []suppress.Stale

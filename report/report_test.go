@@ -52,7 +52,8 @@ func sample(t *testing.T) *report.Report {
 	for _, f := range res.Findings {
 		used = append(used, f.RuleID)
 	}
-	r := &report.Report{Tool: "bulwark", Version: "test", Paths: res.Paths, Findings: res.Findings, Errors: res.Errors, Stale: m.Stale(), FailOn: finding.High}
+	r := &report.Report{Tool: "bulwark", Version: "test", Paths: res.Paths, Findings: res.Findings, Errors: res.Errors, Stale: m.Stale(), FailOn: finding.High,
+		Notes: []finding.Note{{Message: "variables not set: TAG", Location: finding.Location{Path: "testdata/compose.yaml", Start: finding.Position{Line: 3, Column: 12}, End: finding.Position{Line: 3, Column: 18}, Object: "services.web.image"}}}}
 	for _, rl := range reg.All() {
 		for _, id := range used {
 			if id == rl.ID {

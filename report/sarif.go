@@ -238,6 +238,10 @@ func writeSARIF(w io.Writer, r *Report) error {
 		}
 		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, n)
 	}
+	for _, n := range r.Notes {
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications,
+			sarifNotification{Level: "note", Message: sarifText{Text: n.Message}, Locations: []sarifLocation{location(n.Location)}})
+	}
 	run.Invocations = []sarifInvocation{inv}
 	for _, f := range r.Findings {
 		res := sarifResult{

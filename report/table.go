@@ -34,9 +34,16 @@ func writeTable(w io.Writer, r *Report, opts Options) error {
 	for _, p := range paths {
 		b.WriteString(paint(ansiBold, p) + "\n")
 		for _, f := range groups[p] {
-			pos := fmt.Sprintf("%d:%d", f.Location.Start.Line, f.Location.Start.Column)
+			pos := ""
+			if f.Location.Start.Line > 0 {
+				pos = fmt.Sprintf("%d:%d", f.Location.Start.Line, f.Location.Start.Column)
+			}
 			sev := fmt.Sprintf("%-8s", f.Severity)
-			fmt.Fprintf(&b, "  %-8s %s %-6s %s\n", pos, paint(severityColor[f.Severity], sev), f.RuleID, f.Message)
+			msg := f.Message
+			if f.Location.Object != "" {
+				msg += paint(ansiDim, "  ["+f.Location.Object+"]")
+			}
+			fmt.Fprintf(&b, "  %-8s %s %-6s %s\n", pos, paint(severityColor[f.Severity], sev), f.RuleID, msg)
 			if f.Remediation != "" {
 				fmt.Fprintf(&b, "  %-8s %s\n", "", paint(ansiDim, "remedy: "+f.Remediation))
 			}
@@ -45,6 +52,9 @@ func writeTable(w io.Writer, r *Report, opts Options) error {
 	}
 	for _, e := range r.Errors {
 		fmt.Fprintf(&b, "%s %s\n", paint(severityColor[finding.High], "error:"), e.Error())
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(&b, "%s %s: %s\n", paint(ansiDim, "note:"), n.Location, n.Message)
 	}
 	for _, s := range r.Stale {
 		fmt.Fprintf(&b, "%s suppression at %s %s\n", paint(severityColor[finding.Medium], "warning:"), s.Source, s.Why)

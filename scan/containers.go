@@ -2,8 +2,6 @@ package scan
 
 import (
 	"context"
-	"fmt"
-	"slices"
 	"sort"
 
 	"github.com/bulwark-sec/bulwark/finding"
@@ -30,27 +28,13 @@ func AnalyzeContainers(ctx context.Context, files []*container.File, opts Option
 		if f.Daemon != nil {
 			kinds = append(kinds, rule.Daemon)
 		}
-		var found []finding.Finding
-		for _, rl := range opts.Rules {
-			if !slices.Contains(kinds, rl.Kind) {
-				continue
-			}
-			sev, override := opts.Severity[rl.ID]
-			pass := rule.NewPass(rl, f, func(fd finding.Finding) {
-				if override {
-					fd.Severity = sev
-				}
-				found = append(found, fd)
-			})
-			pass.Settings = opts.Settings
-			if err := runCheck(rl, pass); err != nil {
-				res.Errors = append(res.Errors, FileError{Path: f.Path, Err: fmt.Sprintf("rule %s: %v", rl.ID, err)})
-			}
-		}
+		r := runKinds(kinds, f.Path, f, opts)
 		if opts.Matcher != nil {
-			opts.Matcher.Apply(found, f.Directives)
+			opts.Matcher.Apply(r.findings, f.Directives)
 		}
-		res.Findings = append(res.Findings, found...)
+		res.Findings = append(res.Findings, r.findings...)
+		res.Errors = append(res.Errors, r.errs...)
+		res.Notes = append(res.Notes, Notes(f)...)
 	}
 	sort.SliceStable(res.Findings, func(i, j int) bool { return finding.Less(&res.Findings[i], &res.Findings[j]) })
 	return res

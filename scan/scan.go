@@ -112,6 +112,8 @@ type Result struct {
 	Findings []finding.Finding
 	// Errors lists files that could not be analysed completely.
 	Errors []FileError
+	// Notes are remarks about inputs that are not weaknesses.
+	Notes []finding.Note
 }
 
 // skipDirs are never walked into.
@@ -216,7 +218,11 @@ func Discover(paths []string, exclude []string, base string) ([]Target, []FileEr
 		}
 		if !fi.IsDir() {
 			kind := KindOf(root)
-			if kind == "" {
+			switch {
+			case kind != "":
+			case strings.HasSuffix(strings.ToLower(root), ".json"):
+				kind = KindInspect // docker inspect output, named explicitly
+			default:
 				kind = SniffKind(root)
 			}
 			add(Target{Path: filepath.ToSlash(root), Kind: kind})
@@ -264,6 +270,7 @@ type fileResult struct {
 	findings   []finding.Finding
 	directives []suppress.Directive
 	errs       []FileError
+	notes      []finding.Note
 }
 
 // Run discovers the files under paths and analyses them.
@@ -317,6 +324,7 @@ feed:
 		}
 		res.Findings = append(res.Findings, r.findings...)
 		res.Errors = append(res.Errors, r.errs...)
+		res.Notes = append(res.Notes, r.notes...)
 	}
 	if ctx.Err() != nil {
 		res.Errors = append(res.Errors, FileError{Path: "", Err: "scan cancelled: " + ctx.Err().Error()})
@@ -386,9 +394,23 @@ func analyzeFile(t Target, opts Options) fileResult {
 		}
 		r := runRules(t, f, opts)
 		r.directives = f.Directives
+		r.notes = Notes(f)
 		return r
 	}
 	return fileResult{errs: []FileError{{Path: t.Path, Err: fmt.Sprintf("no analyzer for kind %q", t.Kind)}}}
+}
+
+// Notes converts a container file's notes.
+func Notes(f *container.File) []finding.Note {
+	var out []finding.Note
+	for _, n := range f.Notes {
+		loc := n.Loc
+		if loc.Path == "" {
+			loc.Path = f.Path
+		}
+		out = append(out, finding.Note{Message: n.Message, Location: loc})
+	}
+	return out
 }
 
 // parseError turns a source's error into a FileError, with the line when
@@ -416,8 +438,12 @@ func unwrapPathError(err error) string {
 
 // runRules runs every rule of the target's kind over target.
 func runRules(t Target, target any, opts Options) fileResult {
+	return runKinds(RuleKinds(t.Kind), t.Path, target, opts)
+}
+
+// runKinds runs every rule of the given kinds over target.
+func runKinds(kinds []rule.Kind, path string, target any, opts Options) fileResult {
 	var r fileResult
-	kinds := RuleKinds(t.Kind)
 	for _, rl := range opts.Rules {
 		if !slices.Contains(kinds, rl.Kind) {
 			continue
@@ -431,7 +457,7 @@ func runRules(t Target, target any, opts Options) fileResult {
 		})
 		pass.Settings = opts.Settings
 		if err := runCheck(rl, pass); err != nil {
-			r.errs = append(r.errs, FileError{Path: t.Path, Err: fmt.Sprintf("rule %s: %v", rl.ID, err)})
+			r.errs = append(r.errs, FileError{Path: path, Err: fmt.Sprintf("rule %s: %v", rl.ID, err)})
 		}
 	}
 	return r

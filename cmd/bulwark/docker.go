@@ -70,9 +70,6 @@ An engine that cannot be reached is reported and the run exits 3.`,
 			res := &scan.Result{}
 			if file != nil {
 				res = scan.AnalyzeContainers(ctx, []*container.File{file}, p.opts)
-				for _, n := range file.Notes {
-					fmt.Fprintf(e.stderr, "bulwark: note: %s: %s\n", n.Loc.String(), n.Message)
-				}
 			} else {
 				res.Paths = []string{container.EnginePath(cli.DaemonHost())}
 			}

@@ -106,7 +106,7 @@ func (r *reporter) abort() {
 // when a shown, unsuppressed finding reaches the threshold.
 func (r *reporter) finish(res *scan.Result, rules []*rule.Rule, stale []suppress.Stale) error {
 	rep := &report.Report{
-		Tool: "bulwark", Version: toolVersion(), Paths: res.Paths,
+		Tool: "bulwark", Version: toolVersion(), Paths: res.Paths, Notes: res.Notes,
 		Errors: res.Errors, Stale: stale, Rules: rules, FailOn: r.failSev,
 	}
 	for _, fd := range res.Findings {
