@@ -95,6 +95,15 @@ type EnvVar struct {
 }
 
 // Spec is how one container runs.
+//
+// Set means "configured differently from what Docker gives a container
+// created without the option". A docker run line or Compose file sets what
+// it writes; docker inspect output and a live engine state every field, so
+// there zero values and Docker's defaults (network mode "default", IPC
+// "private" or "shareable", a swap limit of twice the memory limit the
+// engine derives by itself, ...) are not Set. Their Config is merged with
+// the image's, so User, Env and the health check include what the image
+// sets: an empty User there really means root.
 type Spec struct {
 	// Name identifies the container: a Compose service, a container name,
 	// or a description such as "docker run at line 12".
