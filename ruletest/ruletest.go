@@ -412,3 +412,32 @@ func checkGolden(t testing.TB, reg *rule.Registry, r *rule.Rule, path string, sr
 		t.Errorf("%s: after fixing, %s still reports fixable findings: %v", path, r.ID, still)
 	}
 }
+
+// RunRules runs every rule in rules over testdata/<ID>/ below dir and
+// requires each to have at least one case that fires and one that must
+// not, and each fixable rule a golden fix.
+func RunRules(t *testing.T, rules []*rule.Rule, dir string) {
+	t.Helper()
+	reg, err := rule.NewRegistry(rules...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range reg.All() {
+		t.Run(r.ID, func(t *testing.T) {
+			rd := filepath.Join(dir, r.ID)
+			if _, err := os.Stat(rd); err != nil {
+				t.Fatalf("rule %s has no testdata folder %s", r.ID, rd)
+			}
+			c := Run(t, reg, r, rd)
+			if c.Wants == 0 {
+				t.Errorf("testdata for %s has no '# want %s' case", r.ID, r.ID)
+			}
+			if c.Oks == 0 {
+				t.Errorf("testdata for %s has no '# ok %s' case", r.ID, r.ID)
+			}
+			if r.Fixable && c.Goldens == 0 {
+				t.Errorf("%s is fixable but has no .golden file", r.ID)
+			}
+		})
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"gopkg.in/yaml.v3"
 	"mvdan.cc/sh/v3/syntax"
 
+	"github.com/bulwark-sec/bulwark/source/shellword"
 	"github.com/bulwark-sec/bulwark/suppress"
 )
 
@@ -115,86 +116,14 @@ func unwrap(words []Word) []Word {
 
 // word converts a shell word.
 func (sn *snippet) word(idx *lineIndex, w *syntax.Word) Word {
-	var b strings.Builder
-	lit, splits := wordValue(&b, w.Parts, false)
+	v, lit, splits := shellword.Value(w)
 	// Only a word that is nothing but an unquoted expansion ($FLAGS, $@)
 	// is taken to stand for any number of arguments; ${IMG}:latest is one.
-	splits = splits && (len(w.Parts) == 1 || isQuotedAt(w))
-	v := b.String()
+	splits = splits && (len(w.Parts) == 1 || shellword.QuotedAt(w))
 	if sn.dollar {
 		v = strings.ReplaceAll(v, "$$", "$")
 	}
 	return Word{Value: v, Literal: lit, Splits: splits, Loc: idx.loc(sn.fileOffset(w.Pos()), sn.fileOffset(w.End()), "")}
-}
-
-// wordValue writes the unquoted value of parts and reports whether they
-// are literal and whether an unquoted expansion may split them.
-func wordValue(b *strings.Builder, parts []syntax.WordPart, quoted bool) (lit, splits bool) {
-	lit = true
-	for _, p := range parts {
-		switch p := p.(type) {
-		case *syntax.Lit:
-			b.WriteString(unescape(p.Value))
-		case *syntax.SglQuoted:
-			b.WriteString(p.Value)
-		case *syntax.DblQuoted:
-			l, _ := wordValue(b, p.Parts, true)
-			lit = lit && l
-		case *syntax.ParamExp:
-			lit = false
-			// "$@" and "${arr[@]}" expand to many words even when quoted.
-			splits = splits || !quoted || p.Param.Value == "@" || p.Index != nil && isAt(p.Index)
-			if p.Short {
-				b.WriteString("$" + p.Param.Value)
-			} else {
-				b.WriteString("${" + p.Param.Value + "}")
-			}
-		default:
-			lit = false
-			splits = splits || !quoted
-			b.WriteString("$(...)")
-		}
-	}
-	return lit, splits
-}
-
-func isAt(x syntax.ArithmExpr) bool {
-	w, ok := x.(*syntax.Word)
-	if !ok || len(w.Parts) != 1 {
-		return false
-	}
-	l, ok := w.Parts[0].(*syntax.Lit)
-	return ok && (l.Value == "@" || l.Value == "*")
-}
-
-func unescape(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+1 < len(s) {
-			i++
-			if s[i] == '\n' {
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
-
-// isQuotedAt reports whether w is "$@" or "${arr[@]}" alone in quotes.
-func isQuotedAt(w *syntax.Word) bool {
-	if len(w.Parts) != 1 {
-		return false
-	}
-	dq, ok := w.Parts[0].(*syntax.DblQuoted)
-	if !ok || len(dq.Parts) != 1 {
-		return false
-	}
-	pe, ok := dq.Parts[0].(*syntax.ParamExp)
-	return ok && (pe.Param.Value == "@" || pe.Index != nil && isAt(pe.Index))
 }
 
 // makeSnippets returns the recipes of a Makefile as shell: each block of

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
+
+	"github.com/bulwark-sec/bulwark/source/shellword"
 )
 
 // Script is the shell code of one instruction, parsed with mvdan.cc/sh.
@@ -338,52 +340,8 @@ func (s *Script) newCommand(call *syntax.CallExpr) *Command {
 }
 
 func (s *Script) arg(w *syntax.Word) Arg {
-	var b strings.Builder
-	lit := wordValue(&b, w.Parts)
-	return Arg{Value: b.String(), Literal: lit, Span: s.Span(w), Word: w}
-}
-
-// wordValue writes the unquoted value of parts and reports whether they
-// were literal.
-func wordValue(b *strings.Builder, parts []syntax.WordPart) bool {
-	lit := true
-	for _, p := range parts {
-		switch p := p.(type) {
-		case *syntax.Lit:
-			b.WriteString(unescape(p.Value))
-		case *syntax.SglQuoted:
-			b.WriteString(p.Value)
-		case *syntax.DblQuoted:
-			if !wordValue(b, p.Parts) {
-				lit = false
-			}
-		case *syntax.ParamExp:
-			lit = false
-			if p.Short {
-				b.WriteString("$" + p.Param.Value)
-			} else {
-				b.WriteString("${" + p.Param.Value + "}")
-			}
-		default:
-			lit = false
-			b.WriteString("$(...)")
-		}
-	}
-	return lit
-}
-
-func unescape(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+1 < len(s) {
-			i++
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
+	v, lit, _ := shellword.Value(w)
+	return Arg{Value: v, Literal: lit, Span: s.Span(w), Word: w}
 }
 
 // Flag reports whether the command has any of the given options. Short
