@@ -425,6 +425,8 @@ func parseError(path string, err error) FileError {
 	case errors.As(err, &ce):
 		fe.Line, fe.Err = ce.Line, ce.Msg
 	}
+	// One line per error, whatever the library wrote.
+	fe.Err = strings.Join(strings.Fields(fe.Err), " ")
 	return fe
 }
 
