@@ -189,8 +189,9 @@ func excluded(globs []string, base, rel, full string) bool {
 	return false
 }
 
-// Discover walks paths and returns the files to analyse. A path named
-// explicitly is analysed as a Dockerfile even if its name says otherwise.
+// Discover walks paths and returns the files to analyse. A file named
+// explicitly is analysed whatever its name: by its name when that tells,
+// as docker inspect output when it ends in .json, else by its content.
 // Excluded directories are not walked into.
 func Discover(paths []string, exclude []string, base string) ([]Target, []FileError, error) {
 	var targets []Target

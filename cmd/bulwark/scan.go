@@ -52,11 +52,17 @@ func newScanCmd(e *env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "scan [PATH...]",
 		Short: "Scan files and folders for weaknesses",
-		Long: `Scan walks the given files and folders (default ".") and analyses every
-Dockerfile it finds: Dockerfile, Dockerfile.*, *.Dockerfile, *.dockerfile,
-Containerfile. A file named explicitly is analysed whatever its name. .git,
-vendor and node_modules are never walked; --skip globs and the config's
-exclude list are applied while walking.
+		Long: `Scan walks the given files and folders (default ".") and analyses what it
+finds:
+
+  Dockerfiles      Dockerfile, Dockerfile.*, *.Dockerfile, *.dockerfile, Containerfile
+  Compose files    compose*.yaml, docker-compose*.yml, *-stack.yml, any YAML with services:
+  scripts          *.sh, *.bash, shell #! files, Makefile, *.mk, GitHub and GitLab CI
+                   workflows: their docker/podman run and create command lines
+
+A file named explicitly is analysed whatever its name (a .json file as docker
+inspect output). .git, vendor and node_modules are never walked; --skip globs
+and the config's exclude list are applied while walking.
 
 --severity filters what is shown; --fail-on sets the lowest severity of a
 shown, unsuppressed finding that makes the run exit 1.`,

@@ -136,8 +136,8 @@ func networkIsolation() *rule.Rule {
 			"and others, by the image's repository name, with any registry prefix such as bitnami/postgresql) that " +
 			"share a network which is not internal (the implicit default network included) with a service that " +
 			"publishes ports on a non-loopback address, or with a service that also joins another network and so " +
-			"bridges the data tier to another one (the seed's example without `internal: true`). It also reports a data service that publishes its own ports " +
-			"on every host interface. External networks, and networks or ports built from unset variables, are not " +
+			"bridges the data tier to another one (the seed's example without `internal: true`). A data service " +
+			"that publishes its own ports on every host interface is reported by RC031. External networks, and networks or ports built from unset variables, are not " +
 			"judged.",
 		Bad: "services:\n  web:\n    image: nginx\n    ports: [\"80:80\"]\n    networks: [frontend]\n  db:\n    image: postgres\n" +
 			"    networks: [frontend]\nnetworks:\n  frontend:",
@@ -152,16 +152,6 @@ func networkIsolation() *rule.Rule {
 				img := isData(s)
 				if img == "" || !own(f, s) {
 					continue
-				}
-				for _, port := range publicPorts(s) {
-					if !allInterfaces(port) {
-						continue
-					}
-					what := "port " + port.HostPort
-					if port.HostPort == "" {
-						what = "port " + port.ContainerPort + " on a random host port"
-					}
-					p.Reportf(loc(port.Loc, s.Loc), "data service %s (%s) publishes %s on every host interface", name, img, what)
 				}
 				nets, locs, ok := networksOf(c, name, 0)
 				if !ok {

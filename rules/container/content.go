@@ -49,7 +49,7 @@ func contentRules() []*rule.Rule {
 				img := s.Image
 				// On a partial command line the word taken for the image may be
 				// the command, after an image given by an unquoted variable.
-				if !img.Set || img.Unknown || s.Partial && s.Source == ct.SourceRun || !imageRefRe.MatchString(img.Value) {
+				if !img.Set || img.Unknown || s.Built || s.Partial && s.Source == ct.SourceRun || !imageRefRe.MatchString(img.Value) {
 					return
 				}
 				switch tag, pinned := imageTag(img.Value); {
@@ -76,7 +76,7 @@ func contentRules() []*rule.Rule {
 			Remediation: "Pass the credential as a file: mount it (a Docker or Compose secret, or a read-only bind of a file kept out of version control) and point the application at it, for example with a `*_FILE` variable.",
 			Check: each(func(p *rule.Pass, s *ct.Spec) {
 				for _, e := range s.Env {
-					if !e.HasValue || e.Unknown || strings.ContainsAny(e.Value, "$`") {
+					if !e.HasValue || e.Unknown || e.FromVariable || strings.ContainsAny(e.Value, "$`") {
 						continue
 					}
 					if secrets.Literal(e.Name, e.Value) {

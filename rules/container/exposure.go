@@ -57,6 +57,9 @@ func exposureRules() []*rule.Rule {
 			Good:        "docker run -p 127.0.0.1:8080:8080 myapp:1.4  # a reverse proxy listens on 80",
 			Remediation: "Publish the service on a host port of 1024 or above and let a reverse proxy or load balancer own the privileged port.",
 			Check: each(func(p *rule.Pass, s *ct.Spec) {
+				if s.NetworkMode.Is("host") {
+					return // published ports are ignored on the host network (RC013 covers it)
+				}
 				seen := map[string]bool{}
 				for _, pt := range s.Ports {
 					if n := hostPort(pt); !pt.Unknown && n > 0 && n < 1024 && !seen[portKey(pt)] {
@@ -77,6 +80,9 @@ func exposureRules() []*rule.Rule {
 			Good:        "docker run -p 127.0.0.1:5432:5432 postgres:16",
 			Remediation: "Bind the port to the address it is meant for: `-p 127.0.0.1:5432:5432` (Compose `\"127.0.0.1:5432:5432\"`), or the one interface that should receive it.",
 			Check: each(func(p *rule.Pass, s *ct.Spec) {
+				if s.NetworkMode.Is("host") {
+					return // published ports are ignored on the host network (RC013 covers it)
+				}
 				if s.PublishAll.True() {
 					p.Reportf(s.PublishAll.Loc, "publishes every exposed port of the image on random ports of every host interface")
 				}

@@ -93,6 +93,13 @@ var sensitiveFiles = map[string]bool{
 // caller.
 var writeSensitiveFiles = map[string]bool{"/etc/passwd": true, "/etc/group": true}
 
+// holdsSocket reports whether RC020 already reports a mount of path,
+// because it is or holds an engine's API socket (/, /run, /var/run).
+func holdsSocket(p string) bool {
+	engine, _ := engineSocket(p)
+	return engine != ""
+}
+
 // sensitivePath reports whether a cleaned host path is sensitive to mount
 // with the given access.
 func sensitivePath(p string, readOnly bool) bool {
@@ -166,7 +173,7 @@ func mountRules() []*rule.Rule {
 			Remediation: "Mount only the files the application needs, from a folder of its own, and read-only (`:ro`) where it need not write.",
 			Check: each(func(p *rule.Pass, s *ct.Spec) {
 				for _, m := range s.Mounts {
-					if src := hostSource(s, m); src != "" && !m.Unknown && !m.ReadOnly && sensitivePath(src, false) {
+					if src := hostSource(s, m); src != "" && !m.Unknown && !m.ReadOnly && sensitivePath(src, false) && !holdsSocket(src) {
 						p.Reportf(m.Loc, "mounts host path %s read-write: the container can change the host's system files", src)
 					}
 				}
@@ -185,7 +192,7 @@ func mountRules() []*rule.Rule {
 			Remediation: "Mount only the files the application needs from a folder of its own; for a monitoring agent that needs the host's view, suppress the finding with the reason.",
 			Check: each(func(p *rule.Pass, s *ct.Spec) {
 				for _, m := range s.Mounts {
-					if src := hostSource(s, m); src != "" && !m.Unknown && m.ReadOnly && sensitivePath(src, true) {
+					if src := hostSource(s, m); src != "" && !m.Unknown && m.ReadOnly && sensitivePath(src, true) && !holdsSocket(src) {
 						p.Reportf(m.Loc, "mounts host path %s (read-only): the container can read the host's system files", src)
 					}
 				}

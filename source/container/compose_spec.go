@@ -368,6 +368,8 @@ func (s *svcCtx) fill() {
 	sp, svc := s.spec, s.svc
 	sp.Image = s.str(svc.Image, "image")
 	sp.Privileged = s.boolean(svc.Privileged, "privileged")
+	sp.APISocket = s.boolean(svc.UseAPISocket, "use_api_socket")
+	sp.Built = svc.Build != nil
 	sp.User = s.str(svc.User, "user")
 	sp.ReadOnlyRootfs = s.boolean(svc.ReadOnly, "read_only")
 	sp.CapAdd = s.strList(svc.CapAdd, true, "cap_add")
@@ -631,7 +633,7 @@ func (s *svcCtx) envVars(m types.MappingWithEquals, keys ...string) []EnvVar {
 			return
 		}
 		done[name] = true
-		ev := EnvVar{Name: name, HasValue: v != nil, Unknown: s.unknownEntry(e), Loc: s.at(e, keys...)}
+		ev := EnvVar{Name: name, HasValue: v != nil, Unknown: s.unknownEntry(e), FromVariable: e != nil && e.node != nil && strings.Contains(e.node.Value, "$"), Loc: s.at(e, keys...)}
 		if v != nil {
 			ev.Value = *v
 		}

@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/compose-spec/compose-go/v2/format"
+	"github.com/docker/go-units"
+
 	"github.com/bulwark-sec/bulwark/finding"
 )
 
@@ -89,13 +92,33 @@ var runFlags = map[string]struct {
 	"--uts": {"uts", flagValue}, "-v": {"volume", flagValue}, "--volume": {"volume", flagValue},
 	"--volume-driver": {"volume-driver", flagValue}, "--volumes-from": {"volumes-from", flagValue},
 	"-w": {"workdir", flagValue}, "--workdir": {"workdir", flagValue},
+	// Podman's own options.
+	"--pod": {"pod", flagValue}, "--secret": {"secret", flagValue}, "--uidmap": {"uidmap", flagValue},
+	"--gidmap": {"gidmap", flagValue}, "--subuidname": {"subuidname", flagValue}, "--subgidname": {"subgidname", flagValue},
+	"--passwd-entry": {"passwd-entry", flagValue}, "--pidfile": {"pidfile", flagValue}, "--sdnotify": {"sdnotify", flagValue},
+	"--seccomp-policy": {"seccomp-policy", flagValue}, "--systemd": {"systemd", flagValue}, "--timezone": {"timezone", flagValue},
+	"--umask": {"umask", flagValue}, "--arch": {"arch", flagValue}, "--os": {"os", flagValue}, "--variant": {"variant", flagValue},
+	"--requires": {"requires", flagValue}, "--image-volume": {"image-volume", flagValue}, "--init-path": {"init-path", flagValue},
+	"--rootfs": {"rootfs", flagBool}, "--replace": {"replace", flagBool}, "--http-proxy": {"http-proxy", flagBool},
+	"--read-only-tmpfs": {"read-only-tmpfs", flagBool}, "--env-host": {"env-host", flagBool}, "--tls-verify": {"tls-verify", flagBool},
+	"--hostuser": {"hostuser", flagValue}, "--chrootdirs": {"chrootdirs", flagValue}, "--cgroups": {"cgroups", flagValue},
+	"--conmon-pidfile": {"conmon-pidfile", flagValue}, "--personality": {"personality", flagValue},
+	"--preserve-fds": {"preserve-fds", flagValue}, "--preserve-fd": {"preserve-fd", flagValue}, "--retry": {"retry", flagValue},
+	"--retry-delay": {"retry-delay", flagValue}, "--health-on-failure": {"health-on-failure", flagValue},
+	"--decryption-key": {"decryption-key", flagValue}, "--authfile": {"authfile", flagValue}, "--cert-dir": {"cert-dir", flagValue},
+	"--creds": {"creds", flagValue}, "--group-entry": {"group-entry", flagValue}, "--mount-from?": {"", flagValue},
 }
 
-// globalFlags are docker's own options before the subcommand.
+// globalFlags are the engine CLIs' own options before the subcommand
+// (docker's, and podman's most common ones).
 var globalFlags = map[string]flagKind{
-	"-H": flagValue, "--host": flagValue, "--context": flagValue, "--config": flagValue, "-l": flagValue,
+	"-H": flagValue, "--host": flagValue, "-c": flagValue, "--context": flagValue, "--config": flagValue, "-l": flagValue,
 	"--log-level": flagValue, "-D": flagBool, "--debug": flagBool, "--tls": flagBool, "--tlsverify": flagBool,
 	"--tlscacert": flagValue, "--tlscert": flagValue, "--tlskey": flagValue,
+	"--remote": flagBool, "-r": flagBool, "--connection": flagValue, "--url": flagValue, "--identity": flagValue,
+	"--root": flagValue, "--runroot": flagValue, "--storage-driver": flagValue, "--storage-opt": flagValue,
+	"--cgroup-manager": flagValue, "--events-backend": flagValue, "--runtime": flagValue, "--namespace": flagValue,
+	"--address": flagValue, "-a": flagValue, "-n": flagValue, "--snapshotter": flagValue,
 }
 
 // RunCommand reports whether words (the program name first) run a
@@ -150,6 +173,9 @@ func FromRun(args []Word, loc finding.Location) *Spec {
 	for ; i < len(args); i++ {
 		a := args[i]
 		if a.Splits && !strings.HasPrefix(a.Value, "-") {
+			if imageVariable(a.Value) {
+				break // "$IMAGE": the image; what follows is the command
+			}
 			s.Partial = true // unknown options, or the image, may hide here
 			hidden = true
 			continue
@@ -213,6 +239,18 @@ func FromRun(args []Word, loc finding.Location) *Spec {
 		s.apply(o)
 	}
 	return s
+}
+
+// imageVariable reports whether an expansion is named for an image
+// ($IMAGE, ${IMG}, $DOCKER_IMAGE, $REPO:$TAG).
+func imageVariable(v string) bool {
+	u := strings.ToUpper(v)
+	for _, n := range []string{"IMAGE", "IMG", "REPO", "TAG"} {
+		if strings.Contains(u, n) {
+			return true
+		}
+	}
+	return false
 }
 
 // looksLikeValue guesses whether the word after an unknown option is its
@@ -370,69 +408,30 @@ func isNetworkMode(v string) bool {
 	return false
 }
 
-// ParseBytes reads a size as Docker does: a number with an optional unit
-// b, k, m, g, t or p (powers of 1024; "kb", "mb" accepted).
-func ParseBytes(s string) (int64, error) {
-	t := strings.ToLower(strings.TrimSpace(s))
-	t = strings.TrimSuffix(t, "ib")
-	t = strings.TrimSuffix(t, "b")
-	mult := int64(1)
-	if t != "" {
-		switch t[len(t)-1] {
-		case 'k':
-			mult = 1 << 10
-		case 'm':
-			mult = 1 << 20
-		case 'g':
-			mult = 1 << 30
-		case 't':
-			mult = 1 << 40
-		case 'p':
-			mult = 1 << 50
-		}
-		if mult > 1 {
-			t = t[:len(t)-1]
-		}
-	}
-	f, err := strconv.ParseFloat(t, 64)
-	if err != nil || f < 0 && f != -1 {
-		return 0, fmt.Errorf("invalid size %q", s)
-	}
-	return int64(f * float64(mult)), nil
+// ParseBytes reads a size as Docker does ("512m", "1.5g", "1 GB"), with
+// Docker's own parser.
+func ParseBytes(v string) (int64, error) {
+	return units.RAMInBytes(strings.TrimSpace(v))
 }
 
-// ParseVolume reads a -v value: [SOURCE:]TARGET[:OPTIONS].
+// ParseVolume reads a -v value, [SOURCE:]TARGET[:OPTIONS], with the
+// Compose specification's parser (the syntax is the same, Windows paths
+// included).
 func ParseVolume(w Word) Mount {
 	m := Mount{Type: "volume", Unknown: !w.Literal, Loc: w.Loc}
-	parts := strings.Split(w.Value, ":")
-	switch len(parts) {
-	case 1:
-		m.Target = parts[0]
-	case 2:
-		m.Source, m.Target = parts[0], parts[1]
-		if !strings.HasPrefix(m.Target, "/") { // SOURCE:OPTIONS is not a thing; TARGET:OPTIONS is
-			m.Source, m.Target = "", parts[0]
-			applyVolumeOptions(&m, parts[1])
-		}
-	default:
-		m.Source, m.Target = parts[0], parts[1]
-		applyVolumeOptions(&m, strings.Join(parts[2:], ":"))
+	v, err := format.ParseVolume(w.Value)
+	if err != nil {
+		m.Unknown = true
+		return m
 	}
-	if m.Source != "" && (strings.HasPrefix(m.Source, "/") || strings.HasPrefix(m.Source, ".") || strings.HasPrefix(m.Source, "~") || strings.HasPrefix(m.Source, "$")) {
+	m.Source, m.Target, m.ReadOnly = v.Source, v.Target, v.ReadOnly
+	if v.Type == "bind" || strings.HasPrefix(v.Source, "$") {
 		m.Type = "bind"
 	}
-	return m
-}
-
-func applyVolumeOptions(m *Mount, opts string) {
-	for _, o := range strings.Split(opts, ",") {
-		switch o {
-		case "ro", "readonly":
-			m.ReadOnly = true
-		case "shared", "rshared", "slave", "rslave", "private", "rprivate":
-			m.Propagation = o
-		}
+	if v.Bind != nil {
+		m.Propagation = v.Bind.Propagation
 	}
+	return m
 }
 
 // ParseMount reads a --mount value: type=bind,source=/x,target=/y,readonly.

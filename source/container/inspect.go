@@ -269,9 +269,13 @@ func inspectSpec(doc *ctypes.InspectResponse, locate func(string) finding.Locati
 	s.PidMode = str(".HostConfig.PidMode", string(hc.PidMode), true)
 	s.UTSMode = str(".HostConfig.UTSMode", string(hc.UTSMode), true)
 	s.UsernsMode = str(".HostConfig.UsernsMode", string(hc.UsernsMode), true)
+	// "host" is the engine's own default on cgroup v1 hosts, so an inspect
+	// document cannot tell it from a choice: only "private" on v1 would be
+	// one. Rules judge the namespace from command lines and Compose only.
 	cg := string(hc.CgroupnsMode)
-	s.CgroupnsMode = str(".HostConfig.CgroupnsMode", cg, cg != "private")
+	s.CgroupnsMode = str(".HostConfig.CgroupnsMode", cg, false)
 	s.CgroupParent = str(".HostConfig.CgroupParent", hc.CgroupParent, true)
+	s.PublishAll = Bool{Value: hc.PublishAllPorts, Set: hc.PublishAllPorts, Loc: locate(".HostConfig.PublishAllPorts")}
 
 	s.Networks = inspectNetworks(doc, locate)
 	s.Mounts = inspectMounts(doc, locate)

@@ -65,7 +65,7 @@ func TestInspectEngineOutput(t *testing.T) {
 		"secopt": []string{"seccomp=unconfined", "apparmor=unconfined"},
 		"memory": int64(256 << 20), "swap": []any{int64(-1), true},
 		"nanocpus": int64(1_500_000_000), "shares": int64(512), "cpuset": "0", "pids": int64(100),
-		"net": "host", "pid": "host", "ipc": true, "uts": "host", "userns": "host", "cgroupns": true, "cgparent": "/custom",
+		"net": "host", "pid": "host", "ipc": true, "uts": "host", "userns": "host", "cgroupns": false, "cgparent": "/custom",
 		"tmpfs": []string{"/tmp"}, "devices": []string{"/dev/fuse:/dev/fuse:r"}, "restart": "always", "restartmax": false,
 		"nohealth": true,
 	}

@@ -1,8 +1,10 @@
 package container
 
 import (
+	"bytes"
 	"fmt"
 	"path"
+	"path/filepath"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -12,23 +14,34 @@ import (
 	"github.com/bulwark-sec/bulwark/suppress"
 )
 
-// snippet is shell code found in a file, with a map from its lines to
-// byte offsets in the file.
+// snippet is shell code found in a file, with a map from each of its
+// bytes to a byte offset in the file.
 type snippet struct {
-	src string
-	// lineStart[i] is the file offset of the first byte of snippet line i.
-	lineStart []int
-	// dollar says "$$" stands for "$" (Makefile recipes).
-	dollar bool
+	src    string
+	srcMap []int
+	// where names the snippet in notes ("run: step at line 12").
+	where string
 }
 
 // fileOffset maps a snippet position to a file offset.
 func (s *snippet) fileOffset(p syntax.Pos) int {
-	line := int(p.Line()) - 1
-	if line < 0 || line >= len(s.lineStart) {
-		return s.lineStart[0]
+	off := int(p.Offset())
+	switch {
+	case len(s.srcMap) == 0:
+		return 0
+	case off >= len(s.srcMap):
+		return s.srcMap[len(s.srcMap)-1] + 1
 	}
-	return s.lineStart[line] + int(p.Col()) - 1
+	return s.srcMap[off]
+}
+
+// identity returns a snippet of file text that starts at offset base.
+func identity(src string, base int) snippet {
+	m := make([]int, len(src))
+	for i := range m {
+		m[i] = base + i
+	}
+	return snippet{src: src, srcMap: m}
 }
 
 // ParseScript reads the `docker run` and `docker create` command lines of
@@ -45,7 +58,7 @@ func ParseScript(p string, data []byte) (*File, error) {
 	case strings.HasSuffix(base, ".yml") || strings.HasSuffix(base, ".yaml"):
 		snippets, err = ciSnippets(p, data)
 	default:
-		snippets = []snippet{{src: string(data), lineStart: idx.starts}}
+		snippets = []snippet{identity(string(data), 0)}
 	}
 	if err != nil {
 		return nil, err
@@ -63,7 +76,16 @@ func ParseScript(p string, data []byte) (*File, error) {
 			if pe, ok := perr.(syntax.ParseError); ok {
 				line = idx.pos(sn.fileOffset(pe.Pos)).Line
 			}
-			return nil, &Error{Path: p, Line: line, Msg: "shell syntax error: " + shellErrorText(perr)}
+			if sn.where == "" {
+				// A whole script that does not parse: the input is broken.
+				return nil, &Error{Path: p, Line: line, Msg: "shell syntax error: " + shellErrorText(perr)}
+			}
+			// One recipe or CI step that does not parse: say so, read the rest.
+			f.Notes = append(f.Notes, Note{
+				Message: fmt.Sprintf("%s is not POSIX or bash shell (%s); its commands were not checked", sn.where, shellErrorText(perr)),
+				Loc:     idx.loc(sn.fileOffset(pe0(perr)), sn.fileOffset(pe0(perr)), ""),
+			})
+			continue
 		}
 		syntax.Walk(prog, func(n syntax.Node) bool {
 			call, ok := n.(*syntax.CallExpr)
@@ -91,6 +113,14 @@ func mentionsRuntime(src string) bool {
 	return strings.Contains(src, "docker") || strings.Contains(src, "podman") || strings.Contains(src, "nerdctl")
 }
 
+// pe0 is the position of a shell parse error, or the start.
+func pe0(err error) syntax.Pos {
+	if pe, ok := err.(syntax.ParseError); ok {
+		return pe.Pos
+	}
+	return syntax.Pos{}
+}
+
 func shellErrorText(err error) string {
 	if pe, ok := err.(syntax.ParseError); ok {
 		return pe.Text
@@ -98,17 +128,48 @@ func shellErrorText(err error) string {
 	return err.Error()
 }
 
-// unwrap drops programs that run the next one: sudo, env, time, exec, ...
+// wrapperOptions lists, for each program that runs another, its options
+// that take a value.
+var wrapperOptions = map[string]map[string]bool{
+	"sudo":    {"-u": true, "-g": true, "-C": true, "-h": true, "-p": true, "-U": true, "-r": true, "-t": true, "-D": true},
+	"doas":    {"-u": true, "-C": true},
+	"env":     {"-u": true, "-C": true, "-S": true, "--unset": true, "--chdir": true},
+	"nice":    {"-n": true, "--adjustment": true},
+	"ionice":  {"-c": true, "-n": true, "-p": true},
+	"stdbuf":  {"-i": true, "-o": true, "-e": true},
+	"timeout": {"-s": true, "-k": true, "--signal": true, "--kill-after": true},
+	"exec":    {"-a": true},
+	"time":    {}, "nohup": {}, "command": {},
+}
+
+// unwrap drops programs that run the next one (sudo, env, timeout, ...)
+// with their options.
 func unwrap(words []Word) []Word {
 	for len(words) > 1 && words[0].Literal {
-		switch path.Base(words[0].Value) {
-		case "sudo", "exec", "time", "nohup", "command", "env":
-			words = words[1:]
-			for len(words) > 1 && (strings.HasPrefix(words[0].Value, "-") || strings.Contains(words[0].Value, "=") && !strings.HasPrefix(words[0].Value, "/")) {
-				words = words[1:]
-			}
-		default:
+		name := path.Base(words[0].Value)
+		opts, ok := wrapperOptions[name]
+		if !ok {
 			return words
+		}
+		words = words[1:]
+		for len(words) > 1 {
+			v := words[0].Value
+			switch {
+			case v == "--":
+				words = words[1:]
+			case strings.HasPrefix(v, "-"):
+				words = words[1:]
+				if opts[v] && len(words) > 1 {
+					words = words[1:]
+				}
+				continue
+			case name == "env" && strings.Contains(v, "=") && !strings.HasPrefix(v, "/"):
+				words = words[1:]
+				continue
+			case name == "timeout" && len(v) > 0 && (v[0] >= '0' && v[0] <= '9'):
+				words = words[1:] // the duration
+			}
+			break
 		}
 	}
 	return words
@@ -120,15 +181,12 @@ func (sn *snippet) word(idx *lineIndex, w *syntax.Word) Word {
 	// Only a word that is nothing but an unquoted expansion ($FLAGS, $@)
 	// is taken to stand for any number of arguments; ${IMG}:latest is one.
 	splits = splits && (len(w.Parts) == 1 || shellword.QuotedAt(w))
-	if sn.dollar {
-		v = strings.ReplaceAll(v, "$$", "$")
-	}
 	return Word{Value: v, Literal: lit, Splits: splits, Loc: idx.loc(sn.fileOffset(w.Pos()), sn.fileOffset(w.End()), "")}
 }
 
 // makeSnippets returns the recipes of a Makefile as shell: each block of
-// tab-indented lines, with the recipe prefixes (@, -, +) blanked and make
-// variables $(X) rewritten as ${X} so offsets stay the same.
+// tab-indented lines, with the recipe prefixes (@, -, +) blanked, "$$"
+// read as "$", and make expansions rewritten as shell parameters.
 func makeSnippets(data []byte) []snippet {
 	var out []snippet
 	var cur *snippet
@@ -143,19 +201,26 @@ func makeSnippets(data []byte) []snippet {
 		}
 	}
 	for _, line := range strings.SplitAfter(string(data), "\n") {
-		if strings.HasPrefix(line, "\t") {
-			if cur == nil {
-				cur = &snippet{dollar: true}
-			}
-			cur.lineStart = append(cur.lineStart, off)
-			body := []byte(line)
-			body[0] = ' '
-			for j := 1; j < len(body) && strings.IndexByte("@-+", body[j]) >= 0; j++ {
-				body[j] = ' '
-			}
-			b.Write(makeVars(body))
-		} else {
+		if !strings.HasPrefix(line, "\t") {
 			flush()
+			off += len(line)
+			continue
+		}
+		if cur == nil {
+			cur = &snippet{where: fmt.Sprintf("the recipe at line %d", bytes.Count(data[:off], []byte("\n"))+1)}
+		}
+		body := []byte(line)
+		body[0] = ' '
+		for j := 1; j < len(body) && strings.IndexByte("@-+", body[j]) >= 0; j++ {
+			body[j] = ' '
+		}
+		body = makeVars(body)
+		for j := 0; j < len(body); j++ {
+			if body[j] == '$' && j+1 < len(body) && body[j+1] == '$' {
+				j++ // "$$" is one "$" for the shell
+			}
+			b.WriteByte(body[j])
+			cur.srcMap = append(cur.srcMap, off+j)
 		}
 		off += len(line)
 	}
@@ -236,87 +301,217 @@ func ciExpressions(s string) string {
 }
 
 // ciSnippets returns the shell steps of a CI workflow: GitHub Actions
-// `run:` values and GitLab CI `script:`, `before_script:` and
-// `after_script:` entries.
+// `jobs.*.steps[*].run` values whose shell is sh or bash, and GitLab CI
+// `script:`, `before_script:` and `after_script:` entries of jobs and
+// defaults. Aliases are followed.
 func ciSnippets(p string, data []byte) ([]snippet, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, &Error{Path: p, Msg: "YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
 	}
+	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
+		return nil, nil
+	}
 	idx := newLineIndex(p, data)
-	lines := strings.SplitAfter(string(data), "\n")
+	doc := root.Content[0]
 	var out []snippet
-	var visit func(n *yaml.Node)
-	visit = func(n *yaml.Node) {
-		if n.Kind == yaml.MappingNode {
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				k, v := n.Content[i], n.Content[i+1]
-				switch k.Value {
-				case "run", "script", "before_script", "after_script":
-					for _, s := range scalars(v) {
-						out = append(out, scalarSnippet(idx, lines, s))
-					}
-				}
-				visit(v)
-			}
-			return
-		}
-		for _, c := range n.Content {
-			visit(c)
+	add := func(n *yaml.Node, what string) {
+		for _, sc := range scalars(n) {
+			sn := scalarSnippet(idx, sc)
+			sn.where = fmt.Sprintf("the %s at line %d", what, sc.Line)
+			out = append(out, sn)
 		}
 	}
-	visit(&root)
+	if strings.Contains("/"+filepath.ToSlash(p), "/.github/workflows/") {
+		defShell := shellOf(value(doc, "defaults"))
+		for _, job := range values(value(doc, "jobs")) {
+			jobShell := shellOf(value(job, "defaults"))
+			for _, step := range deref(value(job, "steps")).Content {
+				step = deref(step)
+				run := value(step, "run")
+				if run == nil {
+					continue
+				}
+				sh := firstNonEmpty(scalarValue(value(step, "shell")), jobShell, defShell, "bash")
+				if !posixShellName(sh) {
+					continue
+				}
+				add(run, "run: step")
+			}
+		}
+		return out, nil
+	}
+	for i := 0; i+1 < len(doc.Content); i += 2 {
+		key, job := doc.Content[i].Value, deref(doc.Content[i+1])
+		switch key {
+		case "before_script", "after_script", "script":
+			add(job, key) // deprecated global form
+			continue
+		case "include", "stages", "variables", "workflow", "image", "services", "cache":
+			continue
+		}
+		if job.Kind != yaml.MappingNode {
+			continue
+		}
+		for _, k := range []string{"before_script", "script", "after_script"} {
+			if v := value(job, k); v != nil {
+				add(v, k)
+			}
+		}
+	}
 	return out, nil
 }
 
+// deref follows an alias.
+func deref(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	if n == nil {
+		return &yaml.Node{}
+	}
+	return n
+}
+
+// value returns the value of key in mapping n, or nil.
+func value(n *yaml.Node, key string) *yaml.Node {
+	n = deref(n)
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return deref(n.Content[i+1])
+		}
+	}
+	return nil
+}
+
+// values returns the values of mapping n.
+func values(n *yaml.Node) []*yaml.Node {
+	n = deref(n)
+	var out []*yaml.Node
+	if n.Kind == yaml.MappingNode {
+		for i := 1; i < len(n.Content); i += 2 {
+			out = append(out, deref(n.Content[i]))
+		}
+	}
+	return out
+}
+
+func scalarValue(n *yaml.Node) string {
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return ""
+	}
+	return n.Value
+}
+
+// shellOf returns defaults.run.shell.
+func shellOf(defaults *yaml.Node) string {
+	return scalarValue(value(value(defaults, "run"), "shell"))
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// posixShellName reports whether a workflow shell runs POSIX shell code
+// ("bash", "sh", "bash -e {0}", "/bin/sh -eo pipefail {0}").
+func posixShellName(sh string) bool {
+	fields := strings.Fields(sh)
+	if len(fields) == 0 {
+		return true
+	}
+	switch path.Base(fields[0]) {
+	case "bash", "sh", "dash", "ash", "zsh", "ksh":
+		return true
+	}
+	return false
+}
+
+// scalars returns the scalars of a script value: one string, or a list
+// of strings (nested lists and aliases followed, as GitLab does).
 func scalars(n *yaml.Node) []*yaml.Node {
+	n = deref(n)
 	switch n.Kind {
 	case yaml.ScalarNode:
 		return []*yaml.Node{n}
 	case yaml.SequenceNode:
 		var out []*yaml.Node
 		for _, c := range n.Content {
-			if c.Kind == yaml.ScalarNode {
-				out = append(out, c)
-			}
+			out = append(out, scalars(c)...)
 		}
 		return out
 	}
 	return nil
 }
 
-// scalarSnippet maps a YAML scalar holding shell code back to the file.
-func scalarSnippet(idx *lineIndex, lines []string, n *yaml.Node) snippet {
-	sn := snippet{src: ciExpressions(n.Value)}
-	count := strings.Count(n.Value, "\n") + 1
+// scalarSnippet maps a YAML scalar holding shell code back to the file:
+// byte for byte for literal blocks and for single-line scalars written
+// without escapes; otherwise every byte maps to the scalar's start.
+func scalarSnippet(idx *lineIndex, n *yaml.Node) snippet {
+	src := ciExpressions(n.Value)
+	start := idx.offset(n.Line, n.Column)
 	switch n.Style {
-	case yaml.LiteralStyle, yaml.FoldedStyle:
-		// Content starts on the line after the indicator, indented.
-		first := n.Line // 1-based line of the indicator; content from the next
+	case yaml.LiteralStyle:
+		lines := strings.Split(n.Value, "\n")
+		// Content starts on the line after the indicator; its indentation
+		// is that of the first line that is not blank.
 		indent := -1
-		for i := 0; i < count; i++ {
-			ln := first + i // 0-based index of content line i
-			if ln >= len(lines) {
-				sn.lineStart = append(sn.lineStart, len(idx.src))
+		for i, l := range lines {
+			if strings.TrimSpace(l) == "" {
 				continue
 			}
-			text := lines[ln]
-			if indent < 0 {
-				indent = len(text) - len(strings.TrimLeft(text, " "))
-			}
-			col := min(indent, len(text))
-			sn.lineStart = append(sn.lineStart, idx.offset(ln+1, col+1))
+			text := lineText(idx, n.Line+1+i)
+			indent = len(text) - len(strings.TrimLeft(text, " "))
+			break
 		}
-	default:
-		start := idx.offset(n.Line, n.Column)
-		if n.Style == yaml.DoubleQuotedStyle || n.Style == yaml.SingleQuotedStyle {
+		if indent < 0 {
+			break
+		}
+		m := make([]int, 0, len(src))
+		for i, l := range lines {
+			base := idx.offset(n.Line+1+i, indent+1)
+			for c := range len(l) {
+				m = append(m, base+c)
+			}
+			if i < len(lines)-1 {
+				m = append(m, base+len(l)) // the newline
+			}
+		}
+		if len(m) == len(src) {
+			return snippet{src: src, srcMap: m}
+		}
+	case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle, 0:
+		if n.Style != 0 {
 			start++
 		}
-		for range count {
-			sn.lineStart = append(sn.lineStart, start)
+		if start+len(n.Value) <= len(idx.src) && string(idx.src[start:start+len(n.Value)]) == n.Value {
+			return identity(src, start)
 		}
 	}
-	return sn
+	m := make([]int, len(src))
+	for i := range m {
+		m[i] = start
+	}
+	return snippet{src: src, srcMap: m}
+}
+
+// lineText returns the text of 1-based line n.
+func lineText(idx *lineIndex, n int) string {
+	if n < 1 || n > len(idx.starts) {
+		return ""
+	}
+	end := len(idx.src)
+	if n < len(idx.starts) {
+		end = idx.starts[n] - 1
+	}
+	return string(idx.src[idx.starts[n-1]:max(end, idx.starts[n-1])])
 }
 
 // scriptDirectives reads `# bulwark:ignore` comments: on its own line a

@@ -125,3 +125,84 @@ func TestParsePortAndBytes(t *testing.T) {
 		}
 	}
 }
+
+func TestParseScriptReviewCases(t *testing.T) {
+	for _, tc := range []struct {
+		name, path, src string
+		specs           int
+		check           func(t *testing.T, f *File)
+	}{
+		{"sudo -u", "a.sh", "sudo -u deploy docker run --privileged x:1\n", 1, func(t *testing.T, f *File) {
+			if !f.Specs[0].Privileged.True() {
+				t.Error("privileged lost behind sudo -u")
+			}
+		}},
+		{"timeout and nice", "a.sh", "timeout 60 nice -n 5 docker run --pid host x:1\n", 1, nil},
+		{"docker -c", "a.sh", "docker -c prod run --ipc host x:1\n", 1, nil},
+		{"podman --pod", "a.sh", "podman run --pod web --privileged x:1\n", 1, func(t *testing.T, f *File) {
+			if f.Specs[0].Image.Value != "x:1" || !f.Specs[0].Privileged.True() {
+				t.Errorf("image %q privileged %v", f.Specs[0].Image.Value, f.Specs[0].Privileged)
+			}
+		}},
+		{"image variable then command", "a.sh", "docker run --rm $IMAGE -v /:/host -p 80:80\n", 1, func(t *testing.T, f *File) {
+			s := f.Specs[0]
+			if len(s.Mounts) != 0 || len(s.Ports) != 0 || !s.Image.Unknown {
+				t.Errorf("arguments of the command read as options: %+v", s)
+			}
+		}},
+		{"make $$(pwd)", "Makefile", "a:\n\tdocker run -v $$(pwd):/src x:1\nb:\n\tdocker run --privileged y:1\n", 2, func(t *testing.T, f *File) {
+			if !f.Specs[1].Privileged.True() || f.Specs[1].Privileged.Loc.Start.Line != 4 || f.Specs[1].Privileged.Loc.Start.Column != 13 {
+				t.Errorf("second recipe: %+v", f.Specs[1].Privileged)
+			}
+		}},
+		{"powershell and github-script steps", ".github/workflows/w.yml", "jobs:\n  w:\n    steps:\n      - shell: pwsh\n        run: |\n          docker run `\n            --rm x\n      - uses: actions/github-script@v7\n        with:\n          script: |\n            const x = `docker run ${a}`;\n      - run: docker run --privileged y:1\n", 1, nil},
+		{"a step that is not shell", ".github/workflows/w.yml", "jobs:\n  w:\n    steps:\n      - run: docker run 'x\n      - run: docker run --privileged y:1\n", 1, func(t *testing.T, f *File) {
+			if len(f.Notes) != 1 {
+				t.Errorf("notes %+v", f.Notes)
+			}
+		}},
+		{"gitlab anchors", ".gitlab-ci.yml", ".setup: &setup\n  - docker run --net host a:1\njob:\n  script:\n    - *setup\n    - docker run --pid host b:1\n  after_script: *setup\n", 3, nil},
+		{"folded scalar maps to its start", ".github/workflows/w.yml", "jobs:\n  w:\n    steps:\n      - run: >\n          docker run\n          --privileged y:1\n", 1, func(t *testing.T, f *File) {
+			if l := f.Specs[0].Privileged.Loc.Start.Line; l != 4 {
+				t.Errorf("folded scalar location line %d, want the scalar's line 4", l)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := ParseScript(tc.path, []byte(tc.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(f.Specs) != tc.specs {
+				t.Fatalf("%d specs, want %d: %+v", len(f.Specs), tc.specs, f.Specs)
+			}
+			if tc.check != nil {
+				tc.check(t, f)
+			}
+		})
+	}
+}
+
+func TestParseVolume(t *testing.T) {
+	for in, want := range map[string]Mount{
+		"/var/run/docker.sock:/var/run/docker.sock": {Type: "bind", Source: "/var/run/docker.sock", Target: "/var/run/docker.sock"},
+		"data:/data":      {Type: "volume", Source: "data", Target: "/data"},
+		"/data":           {Type: "volume", Target: "/data"},
+		"./src:/src:ro,z": {Type: "bind", Source: "./src", Target: "/src", ReadOnly: true},
+		"/:/host:rshared": {Type: "bind", Source: "/", Target: "/host", Propagation: "rshared"},
+		`C:\data:/data`:   {Type: "bind", Source: `C:\data`, Target: "/data"},
+	} {
+		got := ParseVolume(Word{Value: in, Literal: true})
+		if got != want {
+			t.Errorf("%s: %+v, want %+v", in, got, want)
+		}
+	}
+	for in, want := range map[string]int64{"1 GB": 1 << 30, "512m": 512 << 20} {
+		if got, err := ParseBytes(in); err != nil || got != want {
+			t.Errorf("%s: %d %v", in, got, err)
+		}
+	}
+	if _, err := ParseBytes("inf"); err == nil {
+		t.Error("inf accepted as a size")
+	}
+}

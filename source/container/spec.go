@@ -91,7 +91,10 @@ type EnvVar struct {
 	Value    string
 	HasValue bool
 	Unknown  bool
-	Loc      finding.Location
+	// FromVariable says the value is substituted from a variable (Compose
+	// interpolation from .env): the credential, if any, is not written here.
+	FromVariable bool
+	Loc          finding.Location
 }
 
 // Spec is how one container runs.
@@ -152,8 +155,11 @@ type Spec struct {
 	// every interface (-P).
 	PublishAll Bool
 	// APISocket mounts the engine's API socket into the container
-	// (--use-api-socket).
+	// (--use-api-socket, use_api_socket).
 	APISocket Bool
+	// Built says the image is built from source next to its use (a Compose
+	// service with build:), so its tag names a local build.
+	Built bool
 	// Restart is the restart policy name ("no", "always", "on-failure",
 	// "unless-stopped"); RestartMax is the retry cap for on-failure.
 	Restart    Str

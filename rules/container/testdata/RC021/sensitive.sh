@@ -1,6 +1,7 @@
 #!/bin/sh
 docker run -v /etc:/host/etc myapp:1.4 # want RC021 "mounts host path /etc read-write"
-docker run -v /:/host myapp:1.4 # want RC021 "host path / read-write"
+# ok RC021 -- the host's root holds the Docker socket: RC020 reports it, once
+docker run -v /:/host myapp:1.4
 docker run -v /var/lib/docker:/var/lib/docker myapp:1.4 # want RC021 "/var/lib/docker"
 docker run -v /boot/grub:/grub myapp:1.4 # want RC021 "/boot/grub"
 docker run --mount type=bind,src=/usr,dst=/host/usr myapp:1.4 # want RC021 "/usr"

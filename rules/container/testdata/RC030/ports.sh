@@ -9,3 +9,5 @@ docker run -p 8080:80 -p 1024:1024 myapp:1.4
 docker run -p 80 myapp:1.4
 # ok RC030 -- the port from a variable
 docker run -p "$PORT:80" myapp:1.4
+# ok RC030 -- on the host network Docker ignores published ports
+docker run --network host -p 80:80 web:1.0

@@ -13,3 +13,5 @@ docker run -p "$BIND_IP:8080:80" myapp:1.4
 docker run myapp:1.4
 docker run -p 51413:51413 -p 51413:51413/udp transmission:4.0 # want RC031 "host port 51413 on" RC031 "host port 51413/udp on"
 docker run -P web:1.0 # want RC031 "publishes every exposed port"
+# ok RC031 -- on the host network Docker ignores published ports (RC013 reports the host network)
+docker run --network host -p 8080:8080 web:1.0
