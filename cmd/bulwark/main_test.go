@@ -260,3 +260,21 @@ func TestOutputErrors(t *testing.T) {
 		t.Error("a report file was left behind after a usage error")
 	}
 }
+
+// TestExamples pins the README's first command: the weak examples show
+// the weaknesses they were written with, the hardened ones scan clean.
+func TestExamples(t *testing.T) {
+	code, out, errs := runCLI(t, "scan", "../../examples/hardened", "--format", "json")
+	if code != exitOK || !strings.Contains(out, `"findings": []`) {
+		t.Errorf("hardened examples: exit %d\n%s\n%s", code, out, errs)
+	}
+	code, out, _ = runCLI(t, "scan", "../../examples/weak", "--format", "json")
+	if code != exitFindings {
+		t.Fatalf("weak examples: exit %d", code)
+	}
+	for _, id := range []string{"DF001", "DF005", "DF007", "DF070", "RC001", "RC020", "RC036", "CP001"} {
+		if !strings.Contains(out, `"rule_id": "`+id+`"`) {
+			t.Errorf("weak examples: no %s finding", id)
+		}
+	}
+}
