@@ -28,9 +28,11 @@ const corpusDir = "../../shared/corpus/kubernetes"
 
 // workload is a pod or pod template found in a manifest.
 type workload struct {
-	where string // file, document and object
-	meta  *metav1.ObjectMeta
-	spec  *corev1.PodSpec
+	where  string // file, document and object
+	kind   string
+	object map[string]any // the whole object, as JSON
+	meta   *metav1.ObjectMeta
+	spec   *corev1.PodSpec
 }
 
 // TestCorpus runs every workload of the corpus through this package and
@@ -60,6 +62,7 @@ func TestCorpus(t *testing.T) {
 				if level == Restricted {
 					for _, v := range vs {
 						fired[v.Check]++
+						checkObjectPaths(t, w, v)
 					}
 				}
 			}
@@ -78,6 +81,26 @@ func TestCorpus(t *testing.T) {
 		}
 		t.Logf("%-7s restricted %d, baseline only %d, privileged only %d; restricted violations by check: %s",
 			version, met[Restricted], met[Baseline], met[Privileged], counts(fired))
+	}
+}
+
+// checkObjectPaths requires every path of v that exists in the pod to
+// exist, through ObjectPath, in the object as written.
+func checkObjectPaths(t *testing.T, w workload, v Violation) {
+	t.Helper()
+	doc := toDoc(t, w.meta, w.spec)
+	for _, p := range v.Paths {
+		if _, ok := lookup(doc, p); !ok {
+			continue
+		}
+		op, ok := ObjectPath(w.kind, p)
+		if !ok {
+			t.Errorf("%s: ObjectPath does not know the kind", w.where)
+			return
+		}
+		if _, ok := lookupDoc(w.object, op); !ok {
+			t.Errorf("%s: %s path %q is not in the object at %q", w.where, v.Check, p, op)
+		}
 	}
 }
 
@@ -174,8 +197,12 @@ func decodeWorkloads(where string, js []byte) (ws []workload, ok bool) {
 		}
 		return ws, ok
 	}
+	var object map[string]any
+	if err := json.Unmarshal(js, &object); err != nil {
+		return nil, false
+	}
 	one := func(meta *metav1.ObjectMeta, spec *corev1.PodSpec, name string) []workload {
-		return []workload{{where: fmt.Sprintf("%s %s/%s", where, head.Kind, name), meta: meta, spec: spec}}
+		return []workload{{where: fmt.Sprintf("%s %s/%s", where, head.Kind, name), kind: head.Kind, object: object, meta: meta, spec: spec}}
 	}
 	switch head.Kind {
 	case "Pod":

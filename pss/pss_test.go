@@ -162,7 +162,7 @@ func allVersions() []string {
 // proves the paths, on pods drawn from the values each check judges, at
 // every version.
 func TestRandomPods(t *testing.T) {
-	n := 3000
+	n := 1500
 	if testing.Short() {
 		n = 300
 	}
@@ -189,6 +189,20 @@ func TestRandomPods(t *testing.T) {
 		}
 	}
 	t.Logf("violations by check: %v", fired)
+}
+
+// FuzzRandomPods is TestRandomPods with the generator's seed and the
+// version chosen by the fuzzer.
+func FuzzRandomPods(f *testing.F) {
+	f.Add(uint64(1), uint64(2), uint8(0))
+	up := upstream(f)
+	versions := allVersions()
+	f.Fuzz(func(t *testing.T, s1, s2 uint64, v uint8) {
+		meta, spec := randomPod(rand.New(rand.NewPCG(s1, s2)))
+		for _, level := range []Level{Baseline, Restricted} {
+			checkAgainst(t, up, "fuzzed pod", meta, spec, level, versions[int(v)%len(versions)])
+		}
+	})
 }
 
 func pick[T any](r *rand.Rand, xs ...T) T { return xs[r.IntN(len(xs))] }
@@ -391,5 +405,28 @@ func BenchmarkEvaluate(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		Highest(meta, spec, "")
+	}
+}
+
+func TestObjectPath(t *testing.T) {
+	tests := []struct {
+		kind string
+		in   []string
+		want []string
+		ok   bool
+	}{
+		{"Pod", []string{"hostNetwork"}, []string{"spec", "hostNetwork"}, true},
+		{"Pod", []string{"metadata", "annotations", "k"}, []string{"metadata", "annotations", "k"}, true},
+		{"Pod", []string{}, []string{"spec"}, true},
+		{"Deployment", []string{"containers", "0"}, []string{"spec", "template", "spec", "containers", "0"}, true},
+		{"PodTemplate", []string{"metadata", "annotations", "k"}, []string{"template", "metadata", "annotations", "k"}, true},
+		{"CronJob", []string{"metadata", "annotations", "k"}, []string{"spec", "jobTemplate", "spec", "template", "metadata", "annotations", "k"}, true},
+		{"Service", []string{"hostNetwork"}, nil, false},
+	}
+	for _, tt := range tests {
+		got, ok := ObjectPath(tt.kind, tt.in)
+		if ok != tt.ok || !cmp.Equal(got, tt.want) {
+			t.Errorf("ObjectPath(%s, %q) = %q, %v; want %q, %v", tt.kind, tt.in, got, ok, tt.want, tt.ok)
+		}
 	}
 }
