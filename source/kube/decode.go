@@ -7,6 +7,7 @@ import (
 	"math"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -95,13 +96,13 @@ func Known(apiVersion, kind string) bool { return typeOf(apiVersion, kind) != ni
 // (YAML 1.1 scalars, merge keys) and decodes it into typed with
 // Kubernetes' JSON decoder (case-sensitive field names, unknown fields
 // dropped).
-func decode(n *yaml.Node, typed any) error {
-	c := converter{budget: MaxExpansion}
+func decode(n *yaml.Node, typed any, budget *int) error {
+	c := converter{budget: budget}
 	if err := c.value(n, 0); err != nil {
 		return err
 	}
 	if err := kjson.UnmarshalCaseSensitivePreserveInts(c.out, typed); err != nil {
-		return &fieldError{err: err, path: locate(n, reflect.TypeOf(typed).Elem(), nil)}
+		return &fieldError{err: err, path: locate(n, reflect.TypeOf(typed).Elem(), budget)}
 	}
 	return nil
 }
@@ -213,7 +214,8 @@ var (
 // into the first child whose value alone does not decode into the
 // child's type, and stops at a value of a type with its own decoder
 // (quantities, int-or-string, times) or at a scalar.
-func locate(n *yaml.Node, t reflect.Type, path []pathStep) []pathStep {
+func locate(n *yaml.Node, t reflect.Type, budget *int) []pathStep {
+	var path []pathStep
 	for depth := 0; depth < MaxDepth; depth++ {
 		n = resolve(n)
 		for t.Kind() == reflect.Pointer {
@@ -228,27 +230,27 @@ func locate(n *yaml.Node, t reflect.Type, path []pathStep) []pathStep {
 		case n.Kind == yaml.MappingNode && t.Kind() == reflect.Struct:
 			for _, kv := range pairs(n) {
 				ft, ok := fieldType(t, kv[0].Value)
-				if ok && !decodes(kv[1], ft) {
+				if ok && !decodes(kv[1], ft, budget) {
 					next, nextType = &pathStep{key: kv[0].Value, node: kv[0], value: kv[1]}, ft
 					break
 				}
 			}
 		case n.Kind == yaml.MappingNode && t.Kind() == reflect.Map:
 			for _, kv := range pairs(n) {
-				if !decodes(kv[1], t.Elem()) {
+				if !decodes(kv[1], t.Elem(), budget) {
 					next, nextType = &pathStep{key: kv[0].Value, node: kv[0], value: kv[1]}, t.Elem()
 					break
 				}
 			}
 		case n.Kind == yaml.SequenceNode && t.Kind() == reflect.Slice:
 			for i, it := range n.Content {
-				if !decodes(it, t.Elem()) {
+				if !decodes(it, t.Elem(), budget) {
 					next, nextType = &pathStep{index: i, node: it, value: it}, t.Elem()
 					break
 				}
 			}
 		}
-		if next == nil {
+		if next == nil || *budget <= 0 {
 			return path
 		}
 		path = append(path, *next)
@@ -258,10 +260,11 @@ func locate(n *yaml.Node, t reflect.Type, path []pathStep) []pathStep {
 }
 
 // decodes reports whether the node alone decodes into a value of type t.
-func decodes(n *yaml.Node, t reflect.Type) bool {
-	c := converter{budget: MaxExpansion}
+// Once the budget is spent it reports true, so that locating stops.
+func decodes(n *yaml.Node, t reflect.Type, budget *int) bool {
+	c := converter{budget: budget}
 	if c.value(n, 0) != nil {
-		return false
+		return *budget <= 0
 	}
 	return kjson.UnmarshalCaseSensitivePreserveInts(c.out, reflect.New(t).Interface()) == nil
 }
@@ -317,19 +320,29 @@ func pairs(m *yaml.Node) [][2]*yaml.Node {
 // kubectl) converts YAML: plain scalars resolve by YAML 1.1's rules
 // (yes/no/on/off are booleans, 0x1F and 0755 integers), timestamps stay
 // strings, merge keys are expanded, and non-string keys become strings.
-// Expanding aliases spends a budget of nodes, so a YAML bomb ends in an
-// error.
+// Every node written spends one unit of the file's budget, so a YAML
+// bomb ends in an error.
 type converter struct {
 	out    []byte
-	budget int
+	budget *int
+	// merged are the mappings merged into the mapping being written:
+	// merging one twice changes nothing.
+	merged []*yaml.Node
 }
 
-var errBomb = fmt.Errorf("the document expands to more than %d nodes through aliases (a YAML bomb?)", MaxExpansion)
+var errBomb = fmt.Errorf("the file's objects expand to more than %d nodes when their aliases are followed (a YAML bomb?)", MaxExpansion)
+
+func (c *converter) spend() error {
+	*c.budget--
+	if *c.budget < 0 {
+		return errBomb
+	}
+	return nil
+}
 
 func (c *converter) value(n *yaml.Node, depth int) error {
-	c.budget--
-	if c.budget < 0 {
-		return errBomb
+	if err := c.spend(); err != nil {
+		return err
 	}
 	if depth > MaxDepth {
 		return fmt.Errorf("nested more than %d levels deep", MaxDepth)
@@ -364,7 +377,11 @@ func (c *converter) value(n *yaml.Node, depth int) error {
 	case yaml.MappingNode:
 		c.out = append(c.out, '{')
 		first := true
-		if err := c.pairs(n, depth, &first); err != nil {
+		saved := c.merged
+		c.merged = nil
+		err := c.pairs(n, depth, &first)
+		c.merged = saved
+		if err != nil {
 			return err
 		}
 		c.out = append(c.out, '}')
@@ -387,9 +404,12 @@ func (c *converter) pairs(m *yaml.Node, depth int, first *bool) error {
 			if s == nil || s.Kind != yaml.MappingNode {
 				return errors.New("a merge key (<<) must name a mapping or a list of mappings")
 			}
-			c.budget--
-			if c.budget < 0 {
-				return errBomb
+			if slices.Contains(c.merged, s) {
+				continue
+			}
+			c.merged = append(c.merged, s)
+			if err := c.spend(); err != nil {
+				return err
 			}
 			if depth > MaxDepth {
 				return fmt.Errorf("nested more than %d levels deep", MaxDepth)

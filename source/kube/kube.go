@@ -49,9 +49,12 @@ const (
 	// MaxDepth is the deepest nesting of mappings and sequences a document
 	// may have.
 	MaxDepth = 512
-	// MaxExpansion is the most nodes one object may expand to when its
-	// aliases are followed (a "billion laughs" YAML bomb is far beyond).
-	MaxExpansion = 2_000_000
+	// MaxExpansion is the most nodes the objects of one file may expand
+	// to, together, when they are converted for decoding with their
+	// aliases followed: four times MaxNodes, as locating a field that
+	// does not decode converts parts again. A "billion laughs" YAML bomb
+	// is far beyond.
+	MaxExpansion = 4 * MaxNodes
 )
 
 // File is one manifest file.
@@ -70,7 +73,8 @@ type File struct {
 	// Directives are the inline suppressions: comments and annotations.
 	Directives []suppress.Directive
 
-	src *source
+	src    *source
+	budget int // of MaxExpansion, left for decoding
 }
 
 // Object is one Kubernetes object of a file.
@@ -125,7 +129,7 @@ func (e *Error) Error() string {
 // reported in File.Errors and do not stop the others. YAML that is not a
 // Kubernetes object (no apiVersion and kind) is skipped without a word.
 func Parse(path string, data []byte) (f *File, err error) {
-	f = &File{Path: path, src: newSource(path, data)}
+	f = &File{Path: path, src: newSource(path, data), budget: MaxExpansion}
 	defer func() {
 		if p := recover(); p != nil {
 			// yaml.v3 or a decoder panicked on hostile input: the file is
@@ -217,7 +221,7 @@ func (f *File) addObject(index int, n *yaml.Node, listDepth int) {
 	o.Loc = finding.Location{Path: f.Path, Start: f.src.pos(n), End: f.src.end(firstLine(n)), Object: o.id()}
 	if newTyped := typeOf(apiVersion, kind); newTyped != nil {
 		typed := newTyped()
-		if err := decode(n, typed); err != nil {
+		if err := decode(n, typed, &f.budget); err != nil {
 			f.Errors = append(f.Errors, o.decodeError(err))
 		} else {
 			o.Typed = typed

@@ -2,6 +2,7 @@ package kube
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -210,14 +211,21 @@ func isMerge(k *yaml.Node) bool {
 	return k.Kind == yaml.ScalarNode && (k.Tag == "!!merge" || k.Value == "<<" && k.Style == 0 && k.Tag == "")
 }
 
+// maxMergeVisits bounds the mappings one lookup searches through merge
+// keys.
+const maxMergeVisits = 256
+
 // mapGet returns the key and value nodes of key in mapping m, following
 // merge keys: an explicit key wins over a merged one. The value is
-// resolved; the key is as written.
+// resolved; the key is as written. Each merged mapping is searched once,
+// so that merge keys nested in merge keys cost no more than the mappings
+// they name.
 func mapGet(m *yaml.Node, key string) (k, v *yaml.Node) {
-	return mapGetDepth(m, key, 0)
+	var seen []*yaml.Node
+	return mapGetSeen(m, key, 0, &seen)
 }
 
-func mapGetDepth(m *yaml.Node, key string, depth int) (k, v *yaml.Node) {
+func mapGetSeen(m *yaml.Node, key string, depth int, seen *[]*yaml.Node) (k, v *yaml.Node) {
 	m = resolve(m)
 	if m == nil || m.Kind != yaml.MappingNode || depth > maxAliasHops {
 		return nil, nil
@@ -233,7 +241,12 @@ func mapGetDepth(m *yaml.Node, key string, depth int) (k, v *yaml.Node) {
 			continue
 		}
 		for _, s := range mergeSources(m.Content[i+1]) {
-			if k, v := mapGetDepth(s, key, depth+1); k != nil {
+			s = resolve(s)
+			if s == nil || slices.Contains(*seen, s) || len(*seen) >= maxMergeVisits {
+				continue
+			}
+			*seen = append(*seen, s)
+			if k, v := mapGetSeen(s, key, depth+1, seen); k != nil {
 				return k, v
 			}
 		}
