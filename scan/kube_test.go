@@ -69,6 +69,21 @@ func TestSniffKube(t *testing.T) {
 	if err != nil || len(targets) != 1 || targets[0].Kind != scan.KindKube {
 		t.Errorf("Discover(pod.json) = %+v, %v", targets, err)
 	}
+	// A manifest named like a stack file is a manifest; a stack file is
+	// still a Compose file.
+	stacks := writeFiles(t, map[string]string{
+		"helloworld-dual-stack.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: hello}\n",
+		"voting-stack.yml":           "services:\n  vote:\n    image: vote:1\n",
+	})
+	for name, want := range map[string]scan.FileKind{"helloworld-dual-stack.yaml": scan.KindKube, "voting-stack.yml": scan.KindCompose} {
+		targets, _, err := scan.Discover([]string{filepath.Join(stacks, name)}, nil, "")
+		if err != nil || len(targets) != 1 || targets[0].Kind != want {
+			t.Errorf("Discover(%s) = %+v, %v; want kind %s", name, targets, err, want)
+		}
+	}
+	if targets, _, _ := scan.Discover([]string{stacks}, nil, ""); len(targets) != 1 || targets[0].Kind != scan.KindCompose {
+		t.Errorf("walking found %+v, want only the stack file", targets)
+	}
 	// Manifests are not analysed while walking until Kubernetes rules exist.
 	targets, _, err = scan.Discover([]string{dir}, nil, "")
 	if err != nil {

@@ -187,6 +187,20 @@ func sniffWhileWalking(p, base string) FileKind {
 	return ""
 }
 
+// manifestNamedLikeStack corrects the kind of a Kubernetes manifest whose
+// name looks like a Docker stack file ("helloworld-dual-stack.yaml"): a
+// name that says Compose only by "-stack." is checked against the content.
+func manifestNamedLikeStack(p string, kind FileKind) FileKind {
+	base := strings.ToLower(filepath.Base(p))
+	if kind != KindCompose || !strings.Contains(base, "-stack.") || strings.HasPrefix(base, "docker-") || strings.HasPrefix(base, "compose") {
+		return kind
+	}
+	if SniffKind(p) == KindKube {
+		return KindKube
+	}
+	return kind
+}
+
 func excluded(globs []string, base, rel, full string) bool {
 	candidates := []string{rel, full, path.Base(full)}
 	if r := suppress.RelativeTo(base, full); r != "" {
@@ -231,7 +245,7 @@ func Discover(paths []string, exclude []string, base string) ([]Target, []FileEr
 			return nil, nil, fmt.Errorf("scanning %s: %w", root, err)
 		}
 		if !fi.IsDir() {
-			kind := KindOf(root)
+			kind := manifestNamedLikeStack(root, KindOf(root))
 			switch {
 			case kind != "":
 			case strings.HasSuffix(strings.ToLower(root), ".json"):
@@ -265,7 +279,7 @@ func Discover(paths []string, exclude []string, base string) ([]Target, []FileEr
 			if excluded(exclude, base, rel, slash) || !d.Type().IsRegular() && d.Type()&fs.ModeSymlink == 0 {
 				return nil
 			}
-			kind := KindOf(rel)
+			kind := manifestNamedLikeStack(p, KindOf(rel))
 			if kind == "" {
 				kind = sniffWhileWalking(p, d.Name())
 			}
