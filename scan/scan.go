@@ -449,6 +449,9 @@ func analyzeManifest(t Target, data []byte, opts Options) fileResult {
 		r.errs = append(r.errs, kr.errs...)
 	}
 	r.directives = f.Directives
+	for _, n := range f.Notes {
+		r.notes = append(r.notes, finding.Note{Message: n.Message, Location: n.Loc})
+	}
 	for _, e := range f.Errors {
 		r.errs = append(r.errs, parseError(t.Path, e))
 	}

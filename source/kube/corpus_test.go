@@ -32,7 +32,7 @@ func TestCorpus(t *testing.T) {
 	if _, err := os.Stat(corpusDir); err != nil {
 		t.Skip("corpus not present")
 	}
-	var files, objects, typed, specs, maxNodes int
+	var files, objects, typed, specs, maxNodes, notes int
 	kinds := map[string]int{}
 	errored := map[string]bool{}
 	var peak uint64
@@ -78,6 +78,10 @@ func TestCorpus(t *testing.T) {
 			kinds[key]++
 		}
 		specs += len(f.ContainerFile().Specs)
+		for _, n := range f.Notes {
+			notes++
+			t.Logf("note %s: %s", n.Loc, n.Message)
+		}
 		if len(msgs) > 0 {
 			errored[rel] = true
 			want, known := corpusInvalid[rel]
@@ -105,6 +109,6 @@ func TestCorpus(t *testing.T) {
 	}
 	sort.Slice(lines, func(i, j int) bool { return lines[i] > lines[j] })
 	t.Logf("objects per kind:\n%s", strings.Join(lines, "\n"))
-	t.Logf("%d files, %d objects (%d decoded), %d container specs, %d with errors; Parse %v (walk %v); heap peak %d MB above %d MB; largest node estimate %d",
-		files, objects, typed, specs, len(errored), elapsed, time.Since(start), (peak-base)>>20, base>>20, maxNodes)
+	t.Logf("%d files, %d objects (%d decoded), %d container specs, %d notes, %d with errors; Parse %v (walk %v); heap peak %d MB above %d MB; largest node estimate %d",
+		files, objects, typed, specs, notes, len(errored), elapsed, time.Since(start), (peak-base)>>20, base>>20, maxNodes)
 }

@@ -95,16 +95,34 @@ func Known(apiVersion, kind string) bool { return typeOf(apiVersion, kind) != ni
 // decode converts the object's YAML to JSON the way kubectl reads YAML
 // (YAML 1.1 scalars, merge keys) and decodes it into typed with
 // Kubernetes' JSON decoder (case-sensitive field names, unknown fields
-// dropped).
-func decode(n *yaml.Node, typed any, budget *int) error {
+// dropped). It returns the paths of the unknown fields, as the API
+// server's field validation names them ("spec.containers[0].securityContex").
+func decode(n *yaml.Node, typed any, budget *int) (unknown []string, err error) {
 	c := converter{budget: budget}
 	if err := c.value(n, 0); err != nil {
-		return err
+		return nil, err
 	}
-	if err := kjson.UnmarshalCaseSensitivePreserveInts(c.out, typed); err != nil {
-		return &fieldError{err: err, path: locate(n, reflect.TypeOf(typed).Elem(), budget)}
+	strict, err := kjson.UnmarshalStrict(c.out, typed, kjson.DisallowUnknownFields)
+	if err != nil {
+		return nil, &fieldError{err: err, path: locate(n, reflect.TypeOf(typed).Elem(), budget)}
 	}
-	return nil
+	for _, e := range strict {
+		if m := unknownFieldRe.FindStringSubmatch(e.Error()); m != nil {
+			unknown = append(unknown, m[1])
+		}
+	}
+	return unknown, nil
+}
+
+var (
+	unknownFieldRe = regexp.MustCompile(`unknown field "(.*)"$`)
+	fieldIndexRe   = regexp.MustCompile(`\[(\d+)\]`)
+)
+
+// fieldPath splits a field path of the API server's form into At's
+// segments: "spec.containers[0].image" is spec, containers, 0, image.
+func fieldPath(p string) []string {
+	return strings.Split(fieldIndexRe.ReplaceAllString(p, ".$1"), ".")
 }
 
 // fieldError is a value that does not decode, with the path of the field

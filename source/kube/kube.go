@@ -72,6 +72,10 @@ type File struct {
 	Errors []*Error
 	// Directives are the inline suppressions: comments and annotations.
 	Directives []suppress.Directive
+	// Notes are remarks that are not weaknesses: fields of known kinds
+	// that Kubernetes does not know (and drops), such as a misspelt
+	// securityContext or a field of another API version.
+	Notes []Note
 
 	src    *source
 	budget int // of MaxExpansion, left for decoding
@@ -105,6 +109,12 @@ type Object struct {
 	Loc finding.Location
 
 	src *source
+}
+
+// Note is an informational remark about a manifest.
+type Note struct {
+	Message string
+	Loc     finding.Location
 }
 
 // Error is a problem with a file or one of its documents, with the line
@@ -221,10 +231,20 @@ func (f *File) addObject(index int, n *yaml.Node, listDepth int) {
 	o.Loc = finding.Location{Path: f.Path, Start: f.src.pos(n), End: f.src.end(firstLine(n)), Object: o.id()}
 	if newTyped := typeOf(apiVersion, kind); newTyped != nil {
 		typed := newTyped()
-		if err := decode(n, typed, &f.budget); err != nil {
+		unknown, err := decode(n, typed, &f.budget)
+		if err != nil {
 			f.Errors = append(f.Errors, o.decodeError(err))
 		} else {
 			o.Typed = typed
+		}
+		for _, u := range unknown {
+			if strings.HasPrefix(u, "$") || strings.Contains(u, ".$") {
+				continue // a strategic-merge-patch directive ($patch): the file is a patch
+			}
+			f.Notes = append(f.Notes, Note{
+				Message: fmt.Sprintf("%s %s: unknown field %s: Kubernetes drops it (misspelt, or from another API version?)", o.Kind, o.displayName(), u),
+				Loc:     o.At(fieldPath(u)...),
+			})
 		}
 	}
 	f.Objects = append(f.Objects, o)

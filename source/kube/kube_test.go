@@ -223,6 +223,41 @@ func TestYAML11(t *testing.T) {
 	}
 }
 
+func TestUnknownFields(t *testing.T) {
+	f := parseFile(t, "unknown.yaml")
+	var got []string
+	for _, n := range f.Notes {
+		got = append(got, n.Loc.String()+": "+n.Message)
+	}
+	want := []string{
+		"testdata/unknown.yaml:9:7 (Pod/typo): Pod \"typo\": unknown field spec.containers[0].securityContex: Kubernetes drops it (misspelt, or from another API version?)",
+		"testdata/unknown.yaml:19:3 (HorizontalPodAutoscaler/v1-field): HorizontalPodAutoscaler \"v1-field\": unknown field spec.targetCPUUtilizationPercentage: Kubernetes drops it (misspelt, or from another API version?)",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("notes (-want +got):\n%s", diff)
+	}
+}
+
+func TestEncodings(t *testing.T) {
+	for name, src := range map[string]string{
+		"bom-crlf":   "\xef\xbb\xbfapiVersion: v1\r\nkind: Pod\r\nmetadata:\r\n  name: p\r\nspec:\r\n  containers:\r\n  - name: c\r\n    image: \"x:1\"\r\n",
+		"doc-end":    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n...\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: \"x:1\"}]}\n",
+		"json-tabs":  "{\n\t\"apiVersion\": \"v1\",\n\t\"kind\": \"Pod\",\n\t\"metadata\": {\"name\": \"p\"},\n\t\"spec\": {\"containers\": [{\"name\": \"c\", \"image\": \"x:1\"}]}\n}\n",
+		"flow-style": "{apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {containers: [{name: c, image: \"x:1\"}]}}\n",
+	} {
+		f, err := Parse(name, []byte(src))
+		if err != nil || len(f.Errors) > 0 {
+			t.Errorf("%s: %v %v", name, err, f.Errors)
+			continue
+		}
+		o := f.Objects[len(f.Objects)-1]
+		loc := o.At("spec", "containers", "0", "image")
+		if got := src[loc.Start.Offset:loc.End.Offset]; !strings.HasSuffix(got, `"x:1"`) {
+			t.Errorf("%s: image spans %q", name, got)
+		}
+	}
+}
+
 func TestSyntaxErrorKeepsEarlierDocuments(t *testing.T) {
 	src := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Pod\nmetadata: [unclosed\n"
 	f, err := Parse("bad.yaml", []byte(src))
