@@ -14,9 +14,14 @@
 // annotations: `bulwark.io/ignore` on an object or its pod template, and
 // the exemption annotations of kube-linter, Polaris and kube-score.
 //
+// A document that claims a known kind but does not decode is an error
+// naming the field and its line (File.Errors); fields Kubernetes does not
+// know are dropped, as the API server drops them, and noted (File.Notes).
+//
 // Hostile input is bounded: document count, YAML node count, nesting
 // depth and alias expansion all have limits (see the Max constants), and
-// a document over a limit is an error, never a crash.
+// a document over a limit is an error, never a crash. At MaxNodes a file
+// costs some 160 MB while it is read.
 package kube
 
 import (
@@ -45,7 +50,7 @@ const (
 	// MaxNodes is the most YAML nodes (scalars, mappings, sequences) one
 	// file may hold, counted before aliases are expanded. Parsing stops
 	// with an error at the document that passes it.
-	MaxNodes = 1_000_000
+	MaxNodes = 500_000
 	// MaxDepth is the deepest nesting of mappings and sequences a document
 	// may have.
 	MaxDepth = 512
