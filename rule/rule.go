@@ -19,12 +19,15 @@ type Kind string
 
 // Target kinds. A Dockerfile rule gets a *dockerfile.File; Container and
 // Compose rules get a *container.File (Compose rules only for Compose
-// files); Daemon rules get a *container.File whose Daemon is set.
+// files); Daemon rules get a *container.File whose Daemon is set; Kube
+// rules get a *kube.File (Kubernetes manifests, whose workload containers
+// Container rules also see, as a *container.File).
 const (
 	Dockerfile Kind = "dockerfile"
 	Container  Kind = "container"
 	Compose    Kind = "compose"
 	Daemon     Kind = "daemon"
+	Kube       Kind = "kube"
 )
 
 // Rule is a check defined once: everything the registry, the docs, the

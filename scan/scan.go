@@ -27,6 +27,7 @@ import (
 	"github.com/bulwark-sec/bulwark/rule"
 	"github.com/bulwark-sec/bulwark/source/container"
 	"github.com/bulwark-sec/bulwark/source/dockerfile"
+	"github.com/bulwark-sec/bulwark/source/kube"
 	"github.com/bulwark-sec/bulwark/suppress"
 )
 
@@ -65,6 +66,9 @@ const (
 	KindCompose    FileKind = "compose"
 	KindScript     FileKind = "script"
 	KindInspect    FileKind = "inspect"
+	// KindKube is a Kubernetes manifest: YAML or JSON whose documents are
+	// objects with apiVersion and kind.
+	KindKube FileKind = "kube"
 )
 
 // Supported reports whether files of kind k are analysed when found while
@@ -87,6 +91,8 @@ func RuleKinds(k FileKind) []rule.Kind {
 		return []rule.Kind{rule.Container, rule.Compose}
 	case KindScript, KindInspect:
 		return []rule.Kind{rule.Container}
+	case KindKube:
+		return []rule.Kind{rule.Container, rule.Kube}
 	}
 	return nil
 }
@@ -157,14 +163,21 @@ func KindOf(name string) FileKind {
 
 // sniffWhileWalking reports the kind of a walked file whose name alone
 // does not tell: a YAML file with a top-level "services:" is a Compose
-// file (stack files go by many names), and an extension-less file that
-// starts with a shell #! line is a script.
+// file (stack files go by many names), one with a top-level apiVersion
+// and kind a Kubernetes manifest (as is such a JSON file), and an
+// extension-less file that starts with a shell #! line is a script.
 func sniffWhileWalking(p, base string) FileKind {
 	lower := strings.ToLower(base)
 	switch {
 	case strings.HasSuffix(lower, ".yml") || strings.HasSuffix(lower, ".yaml"):
-		if k := SniffKind(p); k == KindCompose {
+		if k := SniffKind(p); k == KindCompose || k == KindKube {
 			return k
+		}
+	case strings.HasSuffix(lower, ".json"):
+		// JSON files are many (package.json, ...): read them only when
+		// manifests are analysed while walking.
+		if Supported(KindKube) && SniffKind(p) == KindKube {
+			return KindKube
 		}
 	case !strings.Contains(base, "."):
 		if k := SniffKind(p); k == KindScript {
@@ -172,6 +185,20 @@ func sniffWhileWalking(p, base string) FileKind {
 		}
 	}
 	return ""
+}
+
+// manifestNamedLikeStack corrects the kind of a Kubernetes manifest whose
+// name looks like a Docker stack file ("helloworld-dual-stack.yaml"): a
+// name that says Compose only by "-stack." is checked against the content.
+func manifestNamedLikeStack(p string, kind FileKind) FileKind {
+	base := strings.ToLower(filepath.Base(p))
+	if kind != KindCompose || !strings.Contains(base, "-stack.") || strings.HasPrefix(base, "docker-") || strings.HasPrefix(base, "compose") {
+		return kind
+	}
+	if SniffKind(p) == KindKube {
+		return KindKube
+	}
+	return kind
 }
 
 func excluded(globs []string, base, rel, full string) bool {
@@ -218,11 +245,14 @@ func Discover(paths []string, exclude []string, base string) ([]Target, []FileEr
 			return nil, nil, fmt.Errorf("scanning %s: %w", root, err)
 		}
 		if !fi.IsDir() {
-			kind := KindOf(root)
+			kind := manifestNamedLikeStack(root, KindOf(root))
 			switch {
 			case kind != "":
 			case strings.HasSuffix(strings.ToLower(root), ".json"):
 				kind = KindInspect // docker inspect output, named explicitly
+				if SniffKind(root) == KindKube {
+					kind = KindKube
+				}
 			default:
 				kind = SniffKind(root)
 			}
@@ -249,7 +279,7 @@ func Discover(paths []string, exclude []string, base string) ([]Target, []FileEr
 			if excluded(exclude, base, rel, slash) || !d.Type().IsRegular() && d.Type()&fs.ModeSymlink == 0 {
 				return nil
 			}
-			kind := KindOf(rel)
+			kind := manifestNamedLikeStack(p, KindOf(rel))
 			if kind == "" {
 				kind = sniffWhileWalking(p, d.Name())
 			}
@@ -397,8 +427,38 @@ func analyzeFile(t Target, opts Options) fileResult {
 		r.directives = f.Directives
 		r.notes = Notes(f)
 		return r
+	case KindKube:
+		return analyzeManifest(t, data, opts)
 	}
 	return fileResult{errs: []FileError{{Path: t.Path, Err: fmt.Sprintf("no analyzer for kind %q", t.Kind)}}}
+}
+
+// analyzeManifest runs the rules over a Kubernetes manifest: Container
+// rules over its workload containers, Kube rules over its objects. The
+// documents that do not decode are errors; the others are still analysed.
+func analyzeManifest(t Target, data []byte, opts Options) fileResult {
+	f, err := kube.Parse(t.Path, data)
+	var r fileResult
+	for _, k := range RuleKinds(t.Kind) {
+		var target any = f
+		if k == rule.Container {
+			target = f.ContainerFile()
+		}
+		kr := runKinds([]rule.Kind{k}, t.Path, target, opts)
+		r.findings = append(r.findings, kr.findings...)
+		r.errs = append(r.errs, kr.errs...)
+	}
+	r.directives = f.Directives
+	for _, n := range f.Notes {
+		r.notes = append(r.notes, finding.Note{Message: n.Message, Location: n.Loc})
+	}
+	for _, e := range f.Errors {
+		r.errs = append(r.errs, parseError(t.Path, e))
+	}
+	if err != nil {
+		r.errs = append(r.errs, parseError(t.Path, err))
+	}
+	return r
 }
 
 // Notes converts a container file's notes.
@@ -420,11 +480,14 @@ func parseError(path string, err error) FileError {
 	fe := FileError{Path: path, Err: err.Error()}
 	var pe *dockerfile.ParseError
 	var ce *container.Error
+	var ke *kube.Error
 	switch {
 	case errors.As(err, &pe):
 		fe.Line, fe.Err = pe.Line, pe.Err.Error()
 	case errors.As(err, &ce):
 		fe.Line, fe.Err = ce.Line, ce.Msg
+	case errors.As(err, &ke):
+		fe.Line, fe.Err = ke.Line, ke.Msg
 	}
 	// One line per error, whatever the library wrote.
 	fe.Err = strings.Join(strings.Fields(fe.Err), " ")
@@ -478,7 +541,8 @@ func runCheck(rl *rule.Rule, pass *rule.Pass) (err error) {
 }
 
 // SniffKind guesses the kind of a file named explicitly whose name says
-// nothing: docker inspect output (a JSON array of objects with an "Id"),
+// nothing: a Kubernetes manifest (JSON with "apiVersion" and "kind", or
+// YAML with both at the top level), docker inspect output (other JSON),
 // a Compose file (YAML with a top-level "services:"), a shell script (a
 // shell #! line), else a Dockerfile.
 func SniffKind(p string) FileKind {
@@ -489,6 +553,9 @@ func SniffKind(p string) FileKind {
 	head := bytes.TrimLeft(data, " \t\r\n\xef\xbb\xbf")
 	switch {
 	case bytes.HasPrefix(head, []byte("[")) || bytes.HasPrefix(head, []byte("{")):
+		if bytes.HasPrefix(head, []byte("{")) && jsonAPIVersionRe.Match(data) && jsonKindRe.Match(data) {
+			return KindKube
+		}
 		return KindInspect
 	case bytes.HasPrefix(head, []byte("#!")):
 		line, _, _ := bytes.Cut(head, []byte("\n"))
@@ -497,6 +564,8 @@ func SniffKind(p string) FileKind {
 		}
 	case composeTopRe.Match(data):
 		return KindCompose
+	case yamlAPIVersionRe.Match(data) && yamlKindRe.Match(data):
+		return KindKube
 	}
 	return KindDockerfile
 }
@@ -504,6 +573,11 @@ func SniffKind(p string) FileKind {
 var (
 	shebangShellRe = regexp.MustCompile(`^#!\s*\S*/(?:env\s+)?(?:ba|da|z|k|a)?sh\b`)
 	composeTopRe   = regexp.MustCompile(`(?m)^services:\s*(?:#.*)?$`)
+	// A manifest's top-level apiVersion and kind, in YAML and JSON.
+	yamlAPIVersionRe = regexp.MustCompile(`(?m)^["']?apiVersion["']?\s*:\s*["']?[A-Za-z0-9][A-Za-z0-9./-]*["']?\s*(?:#.*)?$`)
+	yamlKindRe       = regexp.MustCompile(`(?m)^["']?kind["']?\s*:\s*["']?[A-Za-z][A-Za-z0-9]*["']?\s*(?:#.*)?$`)
+	jsonAPIVersionRe = regexp.MustCompile(`"apiVersion"\s*:\s*"[A-Za-z0-9][A-Za-z0-9./-]*"`)
+	jsonKindRe       = regexp.MustCompile(`"kind"\s*:\s*"[A-Za-z][A-Za-z0-9]*"`)
 )
 
 // readContext finds the ignore file that applies to the Dockerfile at p:

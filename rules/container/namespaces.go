@@ -96,6 +96,9 @@ func namespaceRules() []*rule.Rule {
 			Good:        "docker network create myapp-net\ndocker run -d --network myapp-net myapp:1.4",
 			Remediation: "Create a network for the application (`docker network create NAME`) and start its containers with `--network NAME`, or `--network none` when the container needs no network.",
 			Check: eachInFile(func(p *rule.Pass, f *ct.File, s *ct.Spec) {
+				if s.Source == ct.SourceKube {
+					return // pods use the cluster network, not Docker's bridge
+				}
 				if f.Daemon != nil && f.Daemon.ICCOnDefaultBridge.Is("false") {
 					return // the engine keeps containers on docker0 apart
 				}

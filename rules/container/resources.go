@@ -100,6 +100,9 @@ func resourceRules() []*rule.Rule {
 			Good:        "docker run --pids-limit 100 myapp:1.4",
 			Remediation: "Set `--pids-limit` (Compose `pids_limit:` or `deploy.resources.limits.pids`) a little above the number of processes and threads the application needs.",
 			Check: each(func(p *rule.Pass, s *ct.Spec) {
+				if s.Source == ct.SourceKube {
+					return // Kubernetes limits PIDs per node and pod (kubelet podPidsLimit), not per container
+				}
 				l := s.PidsLimit
 				switch {
 				case l.Unknown || l.Set && l.Value > 0:

@@ -19,6 +19,7 @@ const (
 	SourceCompose = "compose"
 	SourceInspect = "inspect"
 	SourceEngine  = "engine"
+	SourceKube    = "kubernetes"
 )
 
 // Str is a string setting: whether it was set, its value, whether the value

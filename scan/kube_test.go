@@ -1,0 +1,118 @@
+package scan_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bulwark-sec/bulwark/scan"
+)
+
+func writeFiles(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for p, c := range files {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+const manifest = `apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  containers:
+    - name: app
+      image: nginx:1.27
+      securityContext:
+        privileged: true
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: broken
+spec:
+  replicas: "three"
+`
+
+func TestSniffKube(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"pod.yaml":       manifest,
+		"pod.json":       `{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "x"}}`,
+		"inspect.json":   `[{"Id": "abc", "Config": {}}]`,
+		"compose.yml":    "services:\n  web:\n    image: nginx\n",
+		"chart.yaml":     "apiVersion: v2\nname: chart\n",
+		"values.yaml":    "image:\n  kind: Deployment\n  apiVersion: v1\n",
+		"quoted.yaml":    "\"apiVersion\": \"v1\"\n\"kind\": \"ConfigMap\"\n",
+		"kustomize.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [a.yaml]\n",
+	})
+	for name, want := range map[string]scan.FileKind{
+		"pod.yaml": scan.KindKube, "pod.json": scan.KindKube, "inspect.json": scan.KindInspect, "compose.yml": scan.KindCompose,
+		"chart.yaml": scan.KindDockerfile, "values.yaml": scan.KindDockerfile, "quoted.yaml": scan.KindKube,
+		"kustomize.yaml": scan.KindKube,
+	} {
+		if got := scan.SniffKind(filepath.Join(dir, name)); got != want {
+			t.Errorf("SniffKind(%s) = %q, want %q", name, got, want)
+		}
+	}
+	// Named explicitly, a JSON manifest is a manifest, not inspect output.
+	targets, _, err := scan.Discover([]string{filepath.Join(dir, "pod.json")}, nil, "")
+	if err != nil || len(targets) != 1 || targets[0].Kind != scan.KindKube {
+		t.Errorf("Discover(pod.json) = %+v, %v", targets, err)
+	}
+	// A manifest named like a stack file is a manifest; a stack file is
+	// still a Compose file.
+	stacks := writeFiles(t, map[string]string{
+		"helloworld-dual-stack.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: hello}\n",
+		"voting-stack.yml":           "services:\n  vote:\n    image: vote:1\n",
+	})
+	for name, want := range map[string]scan.FileKind{"helloworld-dual-stack.yaml": scan.KindKube, "voting-stack.yml": scan.KindCompose} {
+		targets, _, err := scan.Discover([]string{filepath.Join(stacks, name)}, nil, "")
+		if err != nil || len(targets) != 1 || targets[0].Kind != want {
+			t.Errorf("Discover(%s) = %+v, %v; want kind %s", name, targets, err, want)
+		}
+	}
+	if targets, _, _ := scan.Discover([]string{stacks}, nil, ""); len(targets) != 1 || targets[0].Kind != scan.KindCompose {
+		t.Errorf("walking found %+v, want only the stack file", targets)
+	}
+	// Manifests are not analysed while walking until Kubernetes rules exist.
+	targets, _, err = scan.Discover([]string{dir}, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tg := range targets {
+		if tg.Kind == scan.KindKube {
+			t.Errorf("walking found manifest %s", tg.Path)
+		}
+	}
+}
+
+func TestAnalyzeManifest(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"deploy/app.yaml": manifest})
+	p := filepath.ToSlash(filepath.Join(dir, "deploy/app.yaml"))
+	res := scan.AnalyzeTargets(context.Background(), []scan.Target{{Path: p, Kind: scan.KindKube}}, opts(t))
+	if len(res.Errors) != 1 || res.Errors[0].Line != 17 || !strings.Contains(res.Errors[0].Err, `spec.replicas`) {
+		t.Errorf("errors %+v, want one at line 17 about spec.replicas", res.Errors)
+	}
+	found := false
+	for _, f := range res.Findings {
+		if f.RuleID == "RC001" {
+			found = true
+			if f.Location.Start.Line != 10 || f.Location.Object != "Pod/web" || f.Location.Path != p {
+				t.Errorf("RC001 at %s", f.Location)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("RC001 did not fire on the privileged container; findings: %v", res.Findings)
+	}
+}
