@@ -513,6 +513,18 @@ func TestRenderChartBounds(t *testing.T) {
 			want:  "values.yaml", within: 5 * time.Second,
 		},
 		{
+			name:  "deep values",
+			files: map[string]string{"templates/a.yaml": "a: 1\n", "deep.yaml": "a: " + strings.Repeat("[", 100000) + strings.Repeat("]", 100000) + "\n"},
+			set:   ValueSet{Files: []string{"deep.yaml"}},
+			want:  "deep.yaml", within: 5 * time.Second,
+		},
+		{
+			name:  "huge set index",
+			files: map[string]string{"templates/a.yaml": "a: 1\n"},
+			set:   ValueSet{Set: []string{"a[100000000]=1"}},
+			want:  "--set", within: 5 * time.Second,
+		},
+		{
 			name:   "big values file",
 			files:  map[string]string{"templates/a.yaml": "a: 1\n", "big.yaml": "a: " + strings.Repeat("x", 2000) + "\n"},
 			set:    ValueSet{Files: []string{"big.yaml"}},

@@ -220,6 +220,11 @@ func (g *guardFS) ReadFile(p string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", p, err)
 	}
+	// Kustomize expands aliases without limit when it converts documents:
+	// a billion-laughs file would run it out of memory.
+	if err := checkAliases(data, maxExpandedNodes); err != nil {
+		return nil, g.refuse(fmt.Errorf("%s: %w", g.show(p), err))
+	}
 	if !slices.Contains(konfig.RecognizedKustomizationFileNames(), filepath.Base(p)) {
 		return data, nil
 	}

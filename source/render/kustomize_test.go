@@ -158,6 +158,8 @@ func TestBuildKustomizationConfinement(t *testing.T) {
 		"many/cm.yaml":                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
 		"badpatch/kustomization.yaml": "resources:\n  - cm.yaml\npatches:\n  - path: p.yaml\n",
 		"badpatch/cm.yaml":            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
+		"bomb/kustomization.yaml":     "resources:\n  - bomb.yaml\n",
+		"bomb/bomb.yaml":              "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n" + aliasBomb,
 		"badpatch/p.yaml":             "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: nosuch\ndata:\n  a: b\n",
 	})
 	if err := os.Symlink(filepath.Join(outside, "secret.yaml"), filepath.Join(root, "app", "linked.yaml")); err != nil {
@@ -178,6 +180,7 @@ func TestBuildKustomizationConfinement(t *testing.T) {
 		{root, filepath.Join(root, "many"), Limits{MaxDocuments: 2}, "3 objects, more than the limit of 2"},
 		{root, filepath.Join(root, "many"), Limits{MaxOutputBytes: 100}, "larger than the limit of 100 bytes"},
 		{root, filepath.Join(root, "badpatch"), Limits{}, "nosuch"},
+		{root, filepath.Join(root, "bomb"), Limits{}, "bomb/bomb.yaml: YAML aliases expand to more than 1000000 nodes"},
 	} {
 		out, err := BuildKustomization(context.Background(), c.dir, KustomizeOptions{Root: c.root, Limits: c.limits})
 		if err == nil || !strings.Contains(err.Error(), c.want) {

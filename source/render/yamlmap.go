@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -176,6 +177,55 @@ func indexPaths(n *yaml.Node, path string, f func(path string, key, val *yaml.No
 			}
 			f(p, nil, item)
 			indexPaths(item, p, f)
+		}
+	}
+}
+
+// maxExpandedNodes caps the YAML nodes a file may stand for once its aliases
+// are expanded.
+const maxExpandedNodes = 1_000_000
+
+// checkAliases fails when the YAML documents in data, with every alias
+// expanded, would have more than max nodes. Decoding into yaml.Node does not
+// expand aliases, so this costs no more than the file's own size.
+func checkAliases(data []byte, max int) error {
+	if !bytes.Contains(data, []byte("*")) {
+		return nil
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	memo := map[*yaml.Node]int{}
+	var size func(n *yaml.Node, depth int) int
+	size = func(n *yaml.Node, depth int) int {
+		if n == nil || depth > 10000 {
+			return 1
+		}
+		if s, ok := memo[n]; ok {
+			return s
+		}
+		memo[n] = max + 1 // an alias cycle counts as too big
+		s := 1
+		if n.Kind == yaml.AliasNode {
+			s += size(n.Alias, depth+1)
+		}
+		for _, c := range n.Content {
+			s += size(c, depth+1)
+			if s > max {
+				break
+			}
+		}
+		memo[n] = s
+		return s
+	}
+	total := 0
+	for {
+		var n yaml.Node
+		if err := dec.Decode(&n); err != nil {
+			// The caller's parser reports syntax errors.
+			return nil
+		}
+		total += size(&n, 0)
+		if total > max {
+			return fmt.Errorf("YAML aliases expand to more than %d nodes: not loaded", max)
 		}
 	}
 }
