@@ -62,8 +62,9 @@ type Rendered struct {
 	ValuesSet string
 	// LineMap, when not nil, maps a 1-based line of Data to the 1-based line
 	// of SourcePath that produced it, with ok false when that line cannot be
-	// determined reliably. See the package's LINEMAP notes in linemap.go for
-	// how and with which limits.
+	// determined reliably. Helm lines are matched against the template's
+	// static text (linemap.go); Kustomize lines by their YAML path in the
+	// source document (yamlmap.go); both files say how, and the limits.
 	LineMap func(renderedLine int) (sourceLine int, ok bool)
 }
 
