@@ -11,8 +11,7 @@ import (
 
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chartutil"
-
-	"github.com/bulwark-sec/bulwark/source/render/internal/helmengine"
+	"helm.sh/helm/v3/pkg/engine"
 )
 
 // DefaultKubeVersion is the Kubernetes version charts see as
@@ -159,14 +158,20 @@ func runEngine(ctx context.Context, chrt *chart.Chart, top chartutil.Values, lim
 	}
 	done := make(chan result, 1)
 	go func() {
-		e := helmengine.Engine{Limits: helmengine.Limits{MaxBytes: lim.MaxOutputBytes}}
-		files, err := e.Render(ctx, chrt, top)
+		files, err := engine.Render(chrt, top)
 		done <- result{files, err}
 	}()
 	select {
 	case r := <-done:
 		if r.err != nil {
 			return nil, shorten(r.err)
+		}
+		var total int64
+		for _, out := range r.files {
+			total += int64(len(out))
+		}
+		if total > lim.MaxOutputBytes {
+			return nil, fmt.Errorf("the chart renders %d bytes, more than the %d-byte size limit", total, lim.MaxOutputBytes)
 		}
 		return r.files, nil
 	case <-ctx.Done():

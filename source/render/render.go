@@ -4,7 +4,7 @@
 //
 // RenderChart renders a chart folder (one with Chart.yaml) once per values
 // set with Helm's own chart loader, values coalescing, dependency processing
-// and template engine (a bounded copy of it, see internal/helmengine). It
+// and template engine. It
 // never talks to a cluster: lookup returns an empty map, as `helm template`
 // does.
 //
