@@ -4,9 +4,13 @@
 //
 // RenderChart renders a chart folder (one with Chart.yaml) once per values
 // set with Helm's own chart loader, values coalescing, dependency processing
-// and template engine. It
-// never talks to a cluster: lookup returns an empty map, as `helm template`
-// does.
+// and template engine. It never talks to a cluster: lookup returns an
+// empty map, as `helm template` does. A render that runs past
+// Limits.Timeout is abandoned with an error, and its output is checked
+// against Limits.MaxOutputBytes; Helm's engine offers no way to interrupt a
+// template that loops, so such a render goes on in the background until the
+// process ends (running renders in a child process with resource limits
+// would close this).
 //
 // BuildKustomization builds a kustomization folder with the kustomize API,
 // with load restrictions on, plugins off and no remote bases or files.
