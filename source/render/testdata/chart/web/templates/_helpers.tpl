@@ -1,0 +1,9 @@
+{{/* Common labels. */}}
+{{- define "web.labels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "web.fullname" -}}
+{{ .Release.Name }}-{{ .Chart.Name }}
+{{- end }}
