@@ -1,0 +1,43 @@
+package kube
+
+import (
+	"testing"
+
+	"github.com/bulwark-sec/bulwark/pss"
+)
+
+// TestEveryCheckHasARule proves the table covers every check a restricted
+// evaluation runs, with the check's level, and that each replaced baseline
+// check has its own rule.
+func TestEveryCheckHasARule(t *testing.T) {
+	byCheck := map[string]checkRule{}
+	for _, c := range checkRules {
+		if _, dup := byCheck[c.check]; dup {
+			t.Errorf("check %s has two rules", c.check)
+		}
+		byCheck[c.check] = c
+	}
+	for _, c := range pss.Checks(pss.Latest) {
+		r, ok := byCheck[c.ID]
+		if !ok {
+			t.Errorf("check %s (%s) has no rule", c.ID, c.Level)
+			continue
+		}
+		if r.level != c.Level {
+			t.Errorf("rule %s: level %s, check %s is %s", r.id, r.level, c.ID, c.Level)
+		}
+	}
+	for _, c := range checkRules {
+		if c.replaces == "" {
+			continue
+		}
+		if r, ok := byCheck[c.replaces]; !ok || r.level != pss.Baseline || c.level != pss.Restricted {
+			t.Errorf("rule %s replaces %s, which is not a baseline check with a rule", c.id, c.replaces)
+		}
+	}
+	for _, r := range Rules() {
+		if err := r.Validate(); err != nil {
+			t.Error(err)
+		}
+	}
+}
