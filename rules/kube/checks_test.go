@@ -1,9 +1,14 @@
 package kube
 
 import (
+	"os"
+	"slices"
 	"testing"
 
+	"github.com/bulwark-sec/bulwark/finding"
 	"github.com/bulwark-sec/bulwark/pss"
+	"github.com/bulwark-sec/bulwark/rule"
+	"github.com/bulwark-sec/bulwark/source/kube"
 )
 
 // TestEveryCheckHasARule proves the table covers every check a restricted
@@ -39,5 +44,29 @@ func TestEveryCheckHasARule(t *testing.T) {
 		if err := r.Validate(); err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// TestSeedSecurePod pins what the seed article's "secure-pod" gets: it
+// meets baseline, and the restricted standard's one demand it misses is an
+// explicit seccomp profile (KS016), summarised by KS000. Nothing else.
+func TestSeedSecurePod(t *testing.T) {
+	data, err := os.ReadFile("testdata/KS016/seed.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := kube.Parse("seed.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range Rules() {
+		p := rule.NewPass(r, f, func(fd finding.Finding) { got = append(got, fd.RuleID) })
+		if err := r.Check(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !slices.Equal(got, []string{"KS000", "KS016"}) {
+		t.Errorf("the seed's secure pod gets %v, want [KS000 KS016]", got)
 	}
 }

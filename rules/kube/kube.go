@@ -14,6 +14,7 @@ package kube
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -35,7 +36,8 @@ const (
 
 // Rules returns every Kubernetes rule, newly built.
 func Rules() []*rule.Rule {
-	out := make([]*rule.Rule, 0, len(checkRules))
+	out := make([]*rule.Rule, 0, len(checkRules)+1)
+	out = append(out, levelRule())
 	for _, c := range checkRules {
 		out = append(out, c.rule())
 	}
@@ -193,4 +195,63 @@ func containerName(spec *corev1.PodSpec, list, index string) string {
 		}
 	}
 	return ""
+}
+
+// levelRule is KS000: the highest Pod Security level each workload meets,
+// and how many fields keep it from the next one.
+func levelRule() *rule.Rule {
+	return &rule.Rule{
+		ID: "KS000", Slug: "pss-level", Kind: rule.Kube, Severity: finding.Info,
+		Title: "workload does not meet the restricted Pod Security Standard",
+		Tags:  []string{tagBaseline, tagRestricted},
+		Why: "A namespace labelled pod-security.kubernetes.io/enforce=restricted (or baseline) rejects pods that do not " +
+			"meet that level. This summary says which level each workload meets and how many fields stand between it " +
+			"and the next; the KS001-KS019 findings name each field.",
+		Bad:         "spec:\n  containers:\n  - name: app\n    image: app:1.0",
+		Good:        "spec:\n  securityContext:\n    runAsNonRoot: true\n    seccompProfile:\n      type: RuntimeDefault\n  containers:\n  - name: app\n    image: app:1.0\n    securityContext:\n      allowPrivilegeEscalation: false\n      capabilities:\n        drop: [ALL]",
+		Remediation: "Fix the fields the KS001-KS019 findings of the workload name, baseline ones first.",
+		Check: func(p *rule.Pass) error {
+			f, ok := p.Target.(*kube.File)
+			if !ok {
+				return fmt.Errorf("target is %T, not a Kubernetes manifest", p.Target)
+			}
+			if f == nil {
+				return nil
+			}
+			for _, o := range f.Objects {
+				meta, spec, _, ok := kube.PodSpecOf(o)
+				if !ok {
+					continue
+				}
+				level, vs := pss.Highest(meta, spec, version)
+				if level == pss.Restricted {
+					continue
+				}
+				next := pss.Restricted
+				if level == pss.Privileged {
+					next = pss.Baseline
+				}
+				fields := map[string]bool{}
+				var checks []string
+				for _, v := range vs {
+					if !slices.Contains(checks, v.Check) {
+						checks = append(checks, v.Check)
+					}
+					for _, path := range v.Paths {
+						fields[strings.Join(path, "\x00")] = true
+					}
+				}
+				p.Reportf(o.Loc, "meets the %s Pod Security level; %s is blocked by %d %s (%s)",
+					level, next, len(fields), plural(len(fields), "field", "fields"), strings.Join(checks, ", "))
+			}
+			return nil
+		},
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
