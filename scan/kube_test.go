@@ -81,18 +81,56 @@ func TestSniffKube(t *testing.T) {
 			t.Errorf("Discover(%s) = %+v, %v; want kind %s", name, targets, err, want)
 		}
 	}
-	if targets, _, _ := scan.Discover([]string{stacks}, nil, ""); len(targets) != 1 || targets[0].Kind != scan.KindCompose {
-		t.Errorf("walking found %+v, want only the stack file", targets)
+	walked := map[string]scan.FileKind{}
+	targets, _, _ = scan.Discover([]string{stacks}, nil, "")
+	for _, tg := range targets {
+		walked[filepath.Base(tg.Path)] = tg.Kind
 	}
-	// Manifests are not analysed while walking until Kubernetes rules exist.
+	if len(walked) != 2 || walked["helloworld-dual-stack.yaml"] != scan.KindKube || walked["voting-stack.yml"] != scan.KindCompose {
+		t.Errorf("walking found %+v, want the manifest and the stack file", targets)
+	}
+	// Manifests are analysed while walking.
 	targets, _, err = scan.Discover([]string{dir}, nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}
+	found := map[string]bool{}
 	for _, tg := range targets {
 		if tg.Kind == scan.KindKube {
-			t.Errorf("walking found manifest %s", tg.Path)
+			found[filepath.Base(tg.Path)] = true
 		}
+	}
+	for _, name := range []string{"pod.yaml", "pod.json", "quoted.yaml", "kustomize.yaml"} {
+		if !found[name] {
+			t.Errorf("walking did not find manifest %s (found %v)", name, found)
+		}
+	}
+}
+
+// TestSkipHelmTemplates proves that walking skips the templates folder of
+// a Helm chart, whose YAML holds {{ }} actions, but not a folder named
+// templates elsewhere.
+func TestSkipHelmTemplates(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"chart/Chart.yaml":                    "apiVersion: v2\nname: chart\nversion: 0.1.0\n",
+		"chart/templates/deploy.yaml":         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n",
+		"chart/charts/sub/Chart.yaml":         "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+		"chart/charts/sub/templates/pod.yaml": manifest,
+		"other/templates/pod.yaml":            manifest,
+	})
+	targets, _, err := scan.Discover([]string{dir}, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, tg := range targets {
+		if tg.Kind == scan.KindKube {
+			rel, _ := filepath.Rel(dir, filepath.FromSlash(tg.Path))
+			got = append(got, filepath.ToSlash(rel))
+		}
+	}
+	if len(got) != 1 || got[0] != "other/templates/pod.yaml" {
+		t.Errorf("walking found manifests %v, want only other/templates/pod.yaml", got)
 	}
 }
 

@@ -76,7 +76,7 @@ const (
 // named explicitly.
 func Supported(k FileKind) bool {
 	switch k {
-	case KindDockerfile, KindCompose, KindScript:
+	case KindDockerfile, KindCompose, KindScript, KindKube:
 		return true
 	}
 	return false
@@ -271,7 +271,7 @@ func Discover(paths []string, exclude []string, base string) ([]Target, []FileEr
 			rel, _ := filepath.Rel(root, p)
 			rel = filepath.ToSlash(rel)
 			if d.IsDir() {
-				if p != root && (skipDirs[d.Name()] || excluded(exclude, base, rel, slash)) {
+				if p != root && (skipDirs[d.Name()] || excluded(exclude, base, rel, slash) || helmTemplates(p, d.Name())) {
 					return fs.SkipDir
 				}
 				return nil
@@ -294,6 +294,17 @@ func Discover(paths []string, exclude []string, base string) ([]Target, []FileEr
 		}
 	}
 	return targets, errs, nil
+}
+
+// helmTemplates reports whether the directory is the templates folder of a
+// Helm chart (a sibling Chart.yaml): its YAML holds {{ }} template actions
+// and is not a manifest until rendered.
+func helmTemplates(p, name string) bool {
+	if name != "templates" {
+		return false
+	}
+	fi, err := os.Stat(filepath.Join(filepath.Dir(p), "Chart.yaml"))
+	return err == nil && fi.Mode().IsRegular()
 }
 
 // fileResult is what analysing one file produced.
