@@ -32,7 +32,56 @@ func Rules() []*rule.Rule {
 	for _, fam := range families() {
 		out = append(out, fam()...)
 	}
+	for _, r := range out {
+		if pssCovers(r.ID) {
+			r.Check = skipKube(r.Check)
+		}
+	}
 	return out
+}
+
+// pssCovers reports whether the Kubernetes Pod Security rules (rules/kube)
+// check the same field as rule id: on Kubernetes containers such a rule
+// stays silent, so each field is reported once, by the rule that cites
+// the Pod Security Standard.
+func pssCovers(id string) bool {
+	switch id {
+	case "RC001", // privileged: KS001
+		"RC003",          // dangerous capability added: KS004
+		"RC004",          // capabilities not dropped: KS017
+		"RC005", "RC006", // root or no user: KS014, KS015
+		"RC008",                   // no-new-privileges: KS013
+		"RC009",                   // seccomp unconfined: KS011
+		"RC010",                   // AppArmor unconfined: KS008
+		"RC011",                   // SELinux: KS009
+		"RC012",                   // unmasked paths (procMount): KS010
+		"RC013", "RC014", "RC015": // host network, PID, IPC: KS002
+		return true
+	}
+	return false
+}
+
+// skipKube wraps a check so that it does not see Kubernetes containers.
+func skipKube(check func(*rule.Pass) error) func(*rule.Pass) error {
+	return func(p *rule.Pass) error {
+		f, ok := p.Target.(*ct.File)
+		if !ok {
+			return check(p)
+		}
+		kept := *f
+		kept.Specs = nil
+		for _, s := range f.Specs {
+			if s.Source != ct.SourceKube {
+				kept.Specs = append(kept.Specs, s)
+			}
+		}
+		if len(kept.Specs) == 0 && len(f.Specs) > 0 {
+			return nil
+		}
+		p.Target = &kept
+		defer func() { p.Target = f }()
+		return check(p)
+	}
 }
 
 // families lists the functions that build each family of rules.
