@@ -59,6 +59,7 @@ finds:
   Compose files    compose*.yaml, docker-compose*.yml, *-stack.yml, any YAML with services:
   scripts          *.sh, *.bash, shell #! files, Makefile, *.mk, GitHub and GitLab CI
                    workflows: their docker/podman run and create command lines
+  Kubernetes       YAML and JSON manifests (documents with apiVersion and kind)
 
 A file named explicitly is analysed whatever its name (a .json file as docker
 inspect output). .git, vendor and node_modules are never walked; --skip globs
