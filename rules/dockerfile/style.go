@@ -952,27 +952,15 @@ func styleLegacyKeyValue(p *rule.Pass, f *df.File) {
 		}
 		// Offer the fix only when the rewritten instruction parses to the
 		// same key and value.
-		if strings.ContainsAny(kv.key, "\"'` \t\\") || !styleReparses(f, in.Keyword+" "+kv.key+"="+val, kv.key) {
+		// reportFix re-parses the fixed instruction; a key with quotes or
+		// blanks could parse to another key, so it gets no fix at all.
+		if strings.ContainsAny(kv.key, "\"'` \t\\") {
 			report(p, f, kv.keySpan, "%s", msg)
 			continue
 		}
 		fx := replace("Use key=value", kv.span, kv.key+"="+val)
 		reportFix(p, f, kv.keySpan, fx, "%s", msg)
 	}
-}
-
-// styleReparses reports whether line parses as one ENV or LABEL whose
-// first key is key.
-func styleReparses(f *df.File, line, key string) bool {
-	src := "FROM scratch\n" + line + "\n"
-	if f.Escape != '\\' {
-		src = "# escape=" + string(f.Escape) + "\n" + src
-	}
-	g, err := df.Parse("fix", []byte(src))
-	if err != nil || len(g.Instructions) != 2 || len(g.Instructions[1].Args) < 2 {
-		return false
-	}
-	return g.Instructions[1].Args[0].Value == key
 }
 
 // ---------------------------------------------------------------------------
