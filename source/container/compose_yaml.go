@@ -10,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/bulwark-sec/bulwark/finding"
+	"github.com/bulwark-sec/bulwark/source/yamlpos"
 	"github.com/bulwark-sec/bulwark/suppress"
 )
 
@@ -258,7 +259,7 @@ func (d *ydoc) end(n *yaml.Node) finding.Position {
 		if start+len(v) <= len(line) && string(line[start:start+len(v)]) == n.Value {
 			endCol = start + len(v) + 1
 		} else {
-			endCol = len([]rune(strings.TrimRight(stripComment(string(line)), " \t"))) + 1
+			endCol = len([]rune(strings.TrimRight(yamlpos.StripComment(string(line)), " \t"))) + 1
 		}
 	}
 	return finding.Position{Line: n.Line, Column: endCol}
@@ -280,67 +281,6 @@ func lastScalar(n *yaml.Node, depth int) *yaml.Node {
 	return n
 }
 
-// lastLine returns the last line of the text under n.
-func lastLine(n *yaml.Node) int {
-	best := 0
-	var walk func(n *yaml.Node, depth int)
-	walk = func(n *yaml.Node, depth int) {
-		if n == nil || depth > 64 {
-			return
-		}
-		if n.Line > best {
-			best = n.Line
-		}
-		if n.Kind == yaml.ScalarNode && (n.Style == yaml.LiteralStyle || n.Style == yaml.FoldedStyle || strings.Contains(n.Value, "\n")) {
-			if l := n.Line + strings.Count(strings.TrimRight(n.Value, "\n"), "\n") + 1; l > best {
-				best = l
-			}
-		}
-		if n.Kind != yaml.AliasNode {
-			for _, c := range n.Content {
-				walk(c, depth+1)
-			}
-		}
-	}
-	walk(n, 0)
-	return best
-}
-
-// stripComment removes a trailing "# ..." comment from a line of YAML,
-// outside quotes.
-func stripComment(line string) string {
-	if i := commentStart(line); i >= 0 {
-		return line[:i]
-	}
-	return line
-}
-
-// commentStart returns the byte index of the '#' that starts a comment on
-// the line, or -1.
-func commentStart(line string) int {
-	var quote byte
-	for i := 0; i < len(line); i++ {
-		c := line[i]
-		switch {
-		case quote != 0:
-			if c == '\\' && quote == '"' {
-				i++
-			} else if c == quote {
-				quote = 0
-			}
-		case c == '"' || c == '\'':
-			if i == 0 || strings.ContainsRune(" \t:[{,-", rune(line[i-1])) {
-				quote = c
-			}
-		case c == '#':
-			if i == 0 || line[i-1] == ' ' || line[i-1] == '\t' {
-				return i
-			}
-		}
-	}
-	return -1
-}
-
 // keyRange is a key of the file with the lines its value spans.
 type keyRange struct{ line, last int }
 
@@ -358,12 +298,12 @@ func (d *ydoc) directives() []suppress.Directive {
 		case yaml.MappingNode:
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				k, v := n.Content[i], n.Content[i+1]
-				keys = append(keys, keyRange{k.Line, max(k.Line, lastLine(v))})
+				keys = append(keys, keyRange{k.Line, max(k.Line, yamlpos.LastLine(v))})
 				walk(v, depth+1)
 			}
 		case yaml.SequenceNode:
 			for _, c := range n.Content {
-				keys = append(keys, keyRange{c.Line, max(c.Line, lastLine(c))})
+				keys = append(keys, keyRange{c.Line, max(c.Line, yamlpos.LastLine(c))})
 				walk(c, depth+1)
 			}
 		}
@@ -389,7 +329,7 @@ func (d *ydoc) directives() []suppress.Directive {
 	var out []suppress.Directive
 	for i, text := range d.lines {
 		n := i + 1
-		c := commentStart(text)
+		c := yamlpos.CommentStart(text)
 		if c < 0 || !strings.Contains(text[c:], "ignore") {
 			continue
 		}

@@ -35,6 +35,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark/finding"
 	"github.com/bulwark-sec/bulwark/source/container"
+	"github.com/bulwark-sec/bulwark/source/yamlpos"
 	"github.com/bulwark-sec/bulwark/suppress"
 )
 
@@ -323,4 +324,4 @@ func (o *Object) Has(path ...string) bool {
 }
 
 // LastLine returns the last line of the object's text.
-func (o *Object) LastLine() int { return max(o.Loc.Start.Line, lastLine(o.Node)) }
+func (o *Object) LastLine() int { return max(o.Loc.Start.Line, yamlpos.LastLine(o.Node)) }

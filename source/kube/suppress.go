@@ -7,6 +7,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/bulwark-sec/bulwark/source/yamlpos"
 	"github.com/bulwark-sec/bulwark/suppress"
 )
 
@@ -54,7 +55,7 @@ func (f *File) commentDirectives() []suppress.Directive {
 		if !strings.Contains(text, "ignore") {
 			continue
 		}
-		c := commentStart(text)
+		c := yamlpos.CommentStart(text)
 		if c < 0 {
 			continue
 		}
@@ -86,17 +87,17 @@ func (f *File) commentDirectives() []suppress.Directive {
 		case yaml.MappingNode:
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				k, v := n.Content[i], n.Content[i+1]
-				spans = append(spans, span{k.Line, max(k.Line, lastLine(v))})
+				spans = append(spans, span{k.Line, max(k.Line, yamlpos.LastLine(v))})
 				walk(v, depth+1)
 			}
 		case yaml.SequenceNode:
 			for _, c := range n.Content {
-				spans = append(spans, span{c.Line, max(c.Line, lastLine(c))})
+				spans = append(spans, span{c.Line, max(c.Line, yamlpos.LastLine(c))})
 				walk(c, depth+1)
 			}
 		case yaml.ScalarNode:
 			if n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
-				if last := lastLine(n); last > n.Line {
+				if last := yamlpos.LastLine(n); last > n.Line {
 					blocks = append(blocks, span{n.Line + 1, last})
 				}
 			}
@@ -186,7 +187,7 @@ func (f *File) annotationDirectives() []suppress.Directive {
 					found := false
 					for _, c := range containerNodes(o) {
 						if c.name == name {
-							d.FromLine, d.ToLine, found = c.node.Line, max(c.node.Line, lastLine(c.node)), true
+							d.FromLine, d.ToLine, found = c.node.Line, max(c.node.Line, yamlpos.LastLine(c.node)), true
 							break
 						}
 					}

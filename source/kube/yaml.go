@@ -10,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/bulwark-sec/bulwark/finding"
+	"github.com/bulwark-sec/bulwark/source/yamlpos"
 )
 
 // source is the text of a file, for positions.
@@ -111,7 +112,7 @@ func (s *source) end(n *yaml.Node) finding.Position {
 		if start+len(v) <= len(line) && string(line[start:start+len(v)]) == n.Value {
 			endCol = start + len(v) + 1
 		} else {
-			endCol = len([]rune(strings.TrimRight(stripComment(string(line)), " \t"))) + 1
+			endCol = len([]rune(strings.TrimRight(yamlpos.StripComment(string(line)), " \t"))) + 1
 		}
 	}
 	return s.at(n.Line, endCol)
@@ -132,61 +133,6 @@ func lastScalar(n *yaml.Node, depth int) *yaml.Node {
 		}
 	}
 	return n
-}
-
-// lastLine returns the last line of the text under n, aliases not
-// followed.
-func lastLine(n *yaml.Node) int {
-	best := 0
-	var walk func(n *yaml.Node, depth int)
-	walk = func(n *yaml.Node, depth int) {
-		if n == nil || depth > MaxDepth {
-			return
-		}
-		best = max(best, n.Line)
-		if n.Kind == yaml.ScalarNode && (n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 || strings.Contains(n.Value, "\n")) {
-			best = max(best, n.Line+strings.Count(strings.TrimRight(n.Value, "\n"), "\n")+1)
-		}
-		for _, c := range n.Content {
-			walk(c, depth+1)
-		}
-	}
-	walk(n, 0)
-	return best
-}
-
-// stripComment removes a trailing "# ..." comment from a line of YAML.
-func stripComment(line string) string {
-	if i := commentStart(line); i >= 0 {
-		return line[:i]
-	}
-	return line
-}
-
-// commentStart returns the byte index of the '#' that starts a comment on
-// the line, or -1.
-func commentStart(line string) int {
-	var quote byte
-	for i := 0; i < len(line); i++ {
-		c := line[i]
-		switch {
-		case quote != 0:
-			if c == '\\' && quote == '"' {
-				i++
-			} else if c == quote {
-				quote = 0
-			}
-		case c == '"' || c == '\'':
-			if i == 0 || strings.ContainsRune(" \t:[{,-", rune(line[i-1])) {
-				quote = c
-			}
-		case c == '#':
-			if i == 0 || line[i-1] == ' ' || line[i-1] == '\t' {
-				return i
-			}
-		}
-	}
-	return -1
 }
 
 var yamlLineRe = regexp.MustCompile(`^line (\d+): (.*)$`)
