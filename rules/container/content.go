@@ -37,6 +37,7 @@ func contentRules() []*rule.Rule {
 			ID: "RC035", Slug: "image-latest", Kind: rule.Container, Severity: finding.Medium,
 			Title: "container image is untagged or uses the latest tag",
 			Tags:  []string{"supply-chain"},
+			Peers: []string{"trivy:KSV-0013", "kube-linter:latest-tag", "polaris:tagNotSpecified", "kube-score:container-image-tag"},
 			Why: "An image without a tag means `latest`, which moves: the same command runs different software from " +
 				"one day to the next, a compromised or broken push reaches you unreviewed, and an incident cannot be " +
 				"traced to a version. A fixed tag, better a digest, names what runs. Images named by digest or image " +

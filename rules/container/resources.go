@@ -26,7 +26,8 @@ func resourceRules() []*rule.Rule {
 		{
 			ID: "RC026", Slug: "no-memory-limit", Kind: rule.Container, Severity: finding.Medium,
 			Title: "container has no memory limit",
-			Tags:  []string{tagResources, "cis-docker:5.11"},
+			Tags:  []string{tagResources, "cis-docker:5.11", "seed:kubernetes-hardening"},
+			Peers: []string{"trivy:KSV-0018", "polaris:memoryLimitsMissing", "kube-score:container-resources", "kubescape:C-0271"},
 			Why: "Without a memory limit one container (a leak, a flood of requests, an attacker) can use all of the " +
 				"host's memory, and the kernel's out-of-memory killer then picks victims among every process on the host.",
 			Bad:         "docker run myapp:1.4",
@@ -43,7 +44,8 @@ func resourceRules() []*rule.Rule {
 		{
 			ID: "RC027", Slug: "swap-not-limited", Kind: rule.Container, Severity: finding.Low,
 			Title: "container may use swap beyond its memory limit",
-			Tags:  []string{tagResources, "cis-docker:5.11"},
+			Tags:  []string{tagResources, "cis-docker:5.11", "seed:kubernetes-hardening"},
+			Peers: []string{"trivy:KSV-0018", "polaris:memoryLimitsMissing", "kube-score:container-resources", "kubescape:C-0271"},
 			Why: "When a memory limit is set but --memory-swap is not, Docker lets the container use as much swap again " +
 				"(-1 means unlimited swap): past its limit it slows the whole host down with paging instead of being " +
 				"stopped. Setting --memory-swap equal to --memory turns swap off for the container. Containers " +
@@ -70,7 +72,8 @@ func resourceRules() []*rule.Rule {
 		{
 			ID: "RC028", Slug: "no-cpu-limit", Kind: rule.Container, Severity: finding.Low,
 			Title: "container has no CPU limit",
-			Tags:  []string{tagResources, "cis-docker:5.12"},
+			Tags:  []string{tagResources, "cis-docker:5.12", "seed:kubernetes-hardening"},
+			Peers: []string{"trivy:KSV-0011", "polaris:cpuLimitsMissing", "kubescape:C-0270"},
 			Why: "Without a CPU limit one container can keep every core of the host busy and starve the others. " +
 				"A limit is --cpus (Compose `cpus:` or `deploy.resources.limits.cpus`), --cpu-quota, or --cpuset-cpus. " +
 				"--cpu-shares (the setting CIS 5.12 names) is only a relative weight under contention and caps nothing, " +
