@@ -305,9 +305,9 @@ func checkFile(t testing.TB, reg *rule.Registry, r *rule.Rule, path string, set 
 	var oks []Negative
 	switch kind := KindOf(path); kind {
 	case scan.KindDockerfile:
-		f, err := dockerfile.Parse(path, src)
-		if err != nil {
-			t.Errorf("%s: %v", path, err)
+		f, perr := dockerfile.Parse(path, src)
+		if perr != nil {
+			t.Errorf("%s: %v", path, perr)
 			return Counts{}
 		}
 		wants, oks, err = Annotations(f)

@@ -114,15 +114,6 @@ func publicPorts(s *container.Spec) []container.Port {
 	return out
 }
 
-// allInterfaces reports whether a port is published on every interface.
-func allInterfaces(p container.Port) bool {
-	switch strings.Trim(p.HostIP, "[]") {
-	case "", "0.0.0.0", "::":
-		return true
-	}
-	return false
-}
-
 func networkIsolation() *rule.Rule {
 	return &rule.Rule{
 		ID: "CP001", Slug: "compose-data-network-isolation", Kind: rule.Compose, Severity: finding.Medium,

@@ -132,16 +132,6 @@ func keywordSpan(in *df.Instruction) df.Span {
 	return df.Span{Start: in.Span.Start, End: in.Span.Start + len(in.Keyword)}
 }
 
-// firstLineSpan is the span of the instruction's first line.
-func firstLineSpan(f *df.File, in *df.Instruction) df.Span {
-	line := f.Line(in.StartLine)
-	end := in.Span.Start + len(strings.TrimRight(line[len(line)-len(strings.TrimLeft(line, " \t")):], " \t"))
-	if end > in.Span.End {
-		end = in.Span.End
-	}
-	return df.Span{Start: in.Span.Start, End: end}
-}
-
 // instructions returns the instructions named cmd in the stage, or in the
 // whole file when s is nil.
 func instructions(f *df.File, s *df.Stage, cmd string) []*df.Instruction {

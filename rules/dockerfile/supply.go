@@ -802,7 +802,6 @@ type supplyFlagHit struct {
 	index  int    // argument index
 	name   string // the option as the message names it
 	letter byte   // for a short option inside a group
-	fix    bool
 }
 
 // supplyValueLetters lists, per program, the short options that take a

@@ -193,9 +193,7 @@ func FromRun(args []Word, loc finding.Location) *Spec {
 		if !known && !strings.HasPrefix(v, "--") && len(v) > 2 {
 			// Combined short options: -itd, -p8080:80, -eFOO=bar.
 			if expanded, ok := splitShort(a); ok {
-				for _, e := range expanded {
-					opts = append(opts, e)
-				}
+				opts = append(opts, expanded...)
 				if last := expanded[len(expanded)-1]; last.value.Value == "\x00" {
 					// The last short option takes its value from the next word.
 					opts = opts[:len(opts)-1]

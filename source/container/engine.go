@@ -29,7 +29,7 @@ type Engine interface {
 // DOCKER_CERT_PATH, DOCKER_API_VERSION) or the default socket. The API
 // version is negotiated on the first request. Nothing is contacted yet.
 func Connect(host string) (*client.Client, error) {
-	opts := []client.Opt{client.FromEnv, client.WithAPIVersionNegotiation()}
+	opts := []client.Opt{client.FromEnv} // the API version is negotiated by default
 	if host != "" {
 		opts = append(opts, client.WithHost(host))
 	}
