@@ -214,25 +214,31 @@ func (b *specBuilder) user() {
 	}
 }
 
+// profileOption writes a seccomp or AppArmor profile type (Unconfined,
+// RuntimeDefault, Localhost; the same names for both) as the Docker-style
+// security option the container spec holds.
+func profileOption(kind, typ string, localhost *string) string {
+	switch typ {
+	case "Unconfined":
+		return kind + "=unconfined"
+	case "RuntimeDefault":
+		return kind + "=runtime/default"
+	case "Localhost":
+		prof := ""
+		if localhost != nil {
+			prof = *localhost
+		}
+		return kind + "=localhost/" + prof
+	}
+	return kind + "=" + typ
+}
+
 // seccomp adds the seccomp profile: the container's field, the pod's, then
 // the deprecated annotations.
 func (b *specBuilder) seccomp() {
 	sc, psc := b.c.Container.SecurityContext, b.pod.SecurityContext
 	field := func(p *corev1.SeccompProfile, loc finding.Location) {
-		switch p.Type {
-		case corev1.SeccompProfileTypeUnconfined:
-			b.opt("seccomp=unconfined", loc)
-		case corev1.SeccompProfileTypeRuntimeDefault:
-			b.opt("seccomp=runtime/default", loc)
-		case corev1.SeccompProfileTypeLocalhost:
-			prof := ""
-			if p.LocalhostProfile != nil {
-				prof = *p.LocalhostProfile
-			}
-			b.opt("seccomp=localhost/"+prof, loc)
-		default:
-			b.opt("seccomp="+string(p.Type), loc)
-		}
+		b.opt(profileOption("seccomp", string(p.Type), p.LocalhostProfile), loc)
 	}
 	switch {
 	case sc != nil && sc.SeccompProfile != nil:
@@ -258,20 +264,7 @@ func (b *specBuilder) seccomp() {
 func (b *specBuilder) apparmor() {
 	sc, psc := b.c.Container.SecurityContext, b.pod.SecurityContext
 	field := func(p *corev1.AppArmorProfile, loc finding.Location) {
-		switch p.Type {
-		case corev1.AppArmorProfileTypeUnconfined:
-			b.opt("apparmor=unconfined", loc)
-		case corev1.AppArmorProfileTypeRuntimeDefault:
-			b.opt("apparmor=runtime/default", loc)
-		case corev1.AppArmorProfileTypeLocalhost:
-			prof := ""
-			if p.LocalhostProfile != nil {
-				prof = *p.LocalhostProfile
-			}
-			b.opt("apparmor=localhost/"+prof, loc)
-		default:
-			b.opt("apparmor="+string(p.Type), loc)
-		}
+		b.opt(profileOption("apparmor", string(p.Type), p.LocalhostProfile), loc)
 	}
 	switch {
 	case sc != nil && sc.AppArmorProfile != nil:
