@@ -21,13 +21,17 @@ type Kind string
 // Compose rules get a *container.File (Compose rules only for Compose
 // files); Daemon rules get a *container.File whose Daemon is set; Kube
 // rules get a *kube.File (Kubernetes manifests, whose workload containers
-// Container rules also see, as a *container.File).
+// Container rules also see, as a *container.File); KubeSet rules get a
+// *kube.Set, every manifest of a scan at once, for checks that relate
+// objects to each other (a Deployment and its PodDisruptionBudget, a
+// Service and the pods it selects).
 const (
 	Dockerfile Kind = "dockerfile"
 	Container  Kind = "container"
 	Compose    Kind = "compose"
 	Daemon     Kind = "daemon"
 	Kube       Kind = "kube"
+	KubeSet    Kind = "kube-set"
 )
 
 // Rule is a check defined once: everything the registry, the docs, the

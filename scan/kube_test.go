@@ -2,12 +2,18 @@ package scan_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/bulwark-sec/bulwark/finding"
+	"github.com/bulwark-sec/bulwark/rule"
 	"github.com/bulwark-sec/bulwark/scan"
+	"github.com/bulwark-sec/bulwark/source/kube"
+	"github.com/bulwark-sec/bulwark/suppress"
 )
 
 func writeFiles(t *testing.T, files map[string]string) string {
@@ -153,5 +159,54 @@ func TestAnalyzeManifest(t *testing.T) {
 	}
 	if byRule["KS001"] != 1 || byRule["RC001"] != 0 || byRule["RC026"] != 1 {
 		t.Errorf("want KS001 and RC026 once and no RC001; got %v", byRule)
+	}
+}
+
+// TestKubeSet runs a KubeSet rule over manifests in two files: it sees the
+// objects of both at once, its findings land in the file they point into,
+// and that file's suppressions apply to them.
+func TestKubeSet(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"a/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n",
+		"b/svc.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: web # bulwark:ignore XS001 -- test\n" +
+			"---\napiVersion: v1\nkind: Service\nmetadata:\n  name: api\n",
+	})
+	var seen []string
+	r := &rule.Rule{
+		ID: "XS001", Slug: "set-test", Title: "test", Severity: finding.High, Kind: rule.KubeSet,
+		Why: "test", Bad: "x", Good: "y", Remediation: "Fix it.",
+		Check: func(p *rule.Pass) error {
+			set := p.Target.(*kube.Set)
+			for o := range set.Objects() {
+				seen = append(seen, o.Kind+"/"+o.Name)
+				if o.Kind == "Service" {
+					p.Report(o.At("metadata", "name"), "service "+o.Name)
+				}
+			}
+			return nil
+		},
+	}
+	reg, err := rule.NewRegistry(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := suppress.NewMatcher(reg, nil, false, time.Now())
+	res, err := scan.Run(context.Background(), []string{dir}, scan.Options{Rules: []*rule.Rule{r}, Matcher: m, Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(seen, " "), "Deployment/web Service/web Service/api"; got != want {
+		t.Errorf("the rule saw %q, want %q", got, want)
+	}
+	if len(res.Errors) != 0 {
+		t.Errorf("errors: %v", res.Errors)
+	}
+	var got []string
+	for _, f := range res.Findings {
+		got = append(got, fmt.Sprintf("%s:%d %s suppressed=%v", filepath.Base(f.Location.Path), f.Location.Start.Line, f.Message, f.Suppressed != nil))
+	}
+	want := []string{"svc.yaml:4 service web suppressed=true", "svc.yaml:9 service api suppressed=false"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

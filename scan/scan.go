@@ -313,6 +313,9 @@ type fileResult struct {
 	directives []suppress.Directive
 	errs       []FileError
 	notes      []finding.Note
+	// kube is the parsed manifest, for the KubeSet rules that run over
+	// every manifest of the scan at once.
+	kube *kube.File
 }
 
 // Run discovers the files under paths and analyses them.
@@ -358,6 +361,9 @@ feed:
 	res := &Result{}
 	for _, t := range targets {
 		res.Paths = append(res.Paths, t.Path)
+	}
+	if ctx.Err() == nil {
+		res.Errors = append(res.Errors, runSet(targets, results, opts)...)
 	}
 	for i := range results {
 		r := &results[i]
@@ -460,6 +466,9 @@ func analyzeManifest(t Target, data []byte, opts Options) fileResult {
 		r.errs = append(r.errs, kr.errs...)
 	}
 	r.directives = f.Directives
+	if slices.ContainsFunc(opts.Rules, func(rl *rule.Rule) bool { return rl.Kind == rule.KubeSet }) {
+		r.kube = f
+	}
 	for _, n := range f.Notes {
 		r.notes = append(r.notes, finding.Note{Message: n.Message, Location: n.Loc})
 	}
@@ -470,6 +479,35 @@ func analyzeManifest(t Target, data []byte, opts Options) fileResult {
 		r.errs = append(r.errs, parseError(t.Path, err))
 	}
 	return r
+}
+
+// runSet runs the KubeSet rules once over every manifest of the scan and
+// files each finding with the result of the file it points into, so that
+// the file's suppressions apply to it. It returns the errors of rules that
+// could not run.
+func runSet(targets []Target, results []fileResult, opts Options) []FileError {
+	var set kube.Set
+	byPath := map[string]int{}
+	for i := range results {
+		if f := results[i].kube; f != nil {
+			set.Files = append(set.Files, f)
+			byPath[targets[i].Path] = i
+		}
+	}
+	if len(set.Files) == 0 {
+		return nil
+	}
+	r := runKinds([]rule.Kind{rule.KubeSet}, "", &set, opts)
+	for _, f := range r.findings {
+		i, ok := byPath[f.Location.Path]
+		if !ok {
+			// Set rules report only inside the set's files.
+			r.errs = append(r.errs, FileError{Path: f.Location.Path, Err: fmt.Sprintf("rule %s reported outside the scanned manifests", f.RuleID)})
+			continue
+		}
+		results[i].findings = append(results[i].findings, f)
+	}
+	return r.errs
 }
 
 // Notes converts a container file's notes.
