@@ -72,6 +72,11 @@ type Settings struct {
 	// TrustedRegistries lists the registries base images may come from, as
 	// host globs ("docker.io", "*.gcr.io"). Empty means no restriction.
 	TrustedRegistries []string
+	// KubeVersion is the Kubernetes version manifests are judged for, as
+	// "v1.30" (checked by the command line); "" means the newest Bulwark
+	// knows. Pod Security Standards checks, deprecated-API checks and Helm
+	// renders read it.
+	KubeVersion string
 }
 
 // Pass carries one target to one rule's check.
