@@ -25,8 +25,17 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-// version is the Pod Security policy version the rules evaluate.
-const version = pss.Latest
+// policyVersion is the Pod Security policy version the rules evaluate:
+// that of the Kubernetes version in the settings, the newest when none is
+// set. A version the command line did not check counts as the newest, as
+// the admission controller does with a version label it cannot read.
+func policyVersion(p *rule.Pass) string {
+	v, err := pss.ParseVersion(p.Settings.KubeVersion)
+	if err != nil {
+		return pss.Latest
+	}
+	return v
+}
 
 // Tags of the two Pod Security Standards levels.
 const (
@@ -91,6 +100,7 @@ func (c checkRule) run(p *rule.Pass) error {
 		if !ok {
 			continue
 		}
+		version := policyVersion(p)
 		var seen map[string]bool
 		if c.replaces != "" {
 			seen = map[string]bool{}
@@ -223,7 +233,7 @@ func levelRule() *rule.Rule {
 				if !ok {
 					continue
 				}
-				level, vs := pss.Highest(meta, spec, version)
+				level, vs := pss.Highest(meta, spec, policyVersion(p))
 				if level == pss.Restricted {
 					continue
 				}
