@@ -278,3 +278,40 @@ func TestExamples(t *testing.T) {
 		}
 	}
 }
+
+// TestPSSGate checks --pss: a workload below the level fails the run
+// whatever --fail-on and --severity say, a suppressed finding does not, and
+// stderr names how many workloads fall short.
+func TestPSSGate(t *testing.T) {
+	const (
+		// baselinePod meets baseline, not restricted (no runAsNonRoot, ...).
+		baselinePod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: app\n    image: app:1.0\n"
+		// privilegedPod meets only privileged.
+		privilegedPod = baselinePod + "    securityContext:\n      privileged: true # bulwark:ignore RC001 -- test\n"
+	)
+	for _, tc := range []struct {
+		name, pod string
+		args      []string
+		want      int
+		stderr    string
+	}{
+		{"restricted fails baseline pod", baselinePod, []string{"--pss", "restricted"}, exitFindings, "1 workload does not meet the restricted Pod Security Standard"},
+		{"baseline passes baseline pod", baselinePod, []string{"--pss", "baseline"}, exitOK, ""},
+		{"baseline fails privileged pod", privilegedPod, []string{"--pss", "baseline"}, exitFindings, "does not meet the baseline"},
+		{"hidden findings still gate", privilegedPod, []string{"--pss", "baseline", "--severity", "CRITICAL"}, exitFindings, "does not meet the baseline"},
+		{"privileged never gates", privilegedPod, []string{"--pss", "privileged"}, exitOK, ""},
+		{"suppressed", "# bulwark:ignore-file KS001 -- test\n" + privilegedPod, []string{"--pss", "baseline"}, exitOK, ""},
+		{"bad level", baselinePod, []string{"--pss", "strict"}, exitUsage, "--pss: want baseline or restricted"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := tree(t, map[string]string{"pod.yaml": tc.pod})
+			code, _, errs := runCLI(t, append([]string{"scan", dir, "--fail-on", "none"}, tc.args...)...)
+			if code != tc.want {
+				t.Errorf("exit %d, want %d; stderr: %s", code, tc.want, errs)
+			}
+			if tc.stderr != "" && !strings.Contains(errs, tc.stderr) {
+				t.Errorf("stderr %q does not say %q", errs, tc.stderr)
+			}
+		})
+	}
+}

@@ -9,8 +9,10 @@ import (
 
 	"github.com/bulwark-sec/bulwark/config"
 	"github.com/bulwark-sec/bulwark/finding"
+	"github.com/bulwark-sec/bulwark/pss"
 	"github.com/bulwark-sec/bulwark/report"
 	"github.com/bulwark-sec/bulwark/rule"
+	kuberules "github.com/bulwark-sec/bulwark/rules/kube"
 	"github.com/bulwark-sec/bulwark/scan"
 	"github.com/bulwark-sec/bulwark/suppress"
 )
@@ -42,6 +44,10 @@ type reporter struct {
 	show    map[finding.Severity]bool
 	failSev finding.Severity
 	out     *atomicFile
+	// pss, when set, is the Pod Security level every workload must meet:
+	// a finding that says one does not fails the run whatever --fail-on
+	// and --severity say.
+	pss pss.Level
 }
 
 // checkReportFlags validates what needs no configuration, so a bad flag
@@ -142,6 +148,32 @@ func (r *reporter) finish(res *scan.Result, rules []*rule.Rule, stale []suppress
 		return &exitError{code: exitIncomplete}
 	case rep.Failed():
 		return &exitError{code: exitFindings}
+	case r.pss != "":
+		if n := belowLevel(res.Findings, rules, r.pss); n > 0 {
+			verb := "does"
+			if n > 1 {
+				verb = "do"
+			}
+			fmt.Fprintf(r.e.stderr, "bulwark: %d %s %s not meet the %s Pod Security Standard (--pss %s)\n",
+				n, plural(n, "workload"), verb, r.pss, r.pss)
+			return &exitError{code: exitFindings}
+		}
 	}
 	return nil
+}
+
+// belowLevel counts the workloads that unsuppressed findings say do not meet
+// the --pss level, shown or not.
+func belowLevel(fs []finding.Finding, rules []*rule.Rule, level pss.Level) int {
+	byID := map[string]*rule.Rule{}
+	for _, rl := range rules {
+		byID[rl.ID] = rl
+	}
+	workloads := map[string]bool{}
+	for _, f := range fs {
+		if rl := byID[f.RuleID]; f.Suppressed == nil && rl != nil && kuberules.Blocks(rl, level) {
+			workloads[f.Location.Path+"\x00"+f.Location.Object] = true
+		}
+	}
+	return len(workloads)
 }

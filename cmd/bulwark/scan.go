@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bulwark-sec/bulwark/finding"
+	"github.com/bulwark-sec/bulwark/pss"
 	"github.com/bulwark-sec/bulwark/report"
 	"github.com/bulwark-sec/bulwark/scan"
 )
@@ -46,8 +47,9 @@ func parseSeverities(list []string) (map[finding.Severity]bool, error) {
 
 func newScanCmd(e *env) *cobra.Command {
 	var (
-		f  scanFlags
-		rf reportFlags
+		f        scanFlags
+		rf       reportFlags
+		pssLevel string
 	)
 	c := &cobra.Command{
 		Use:   "scan [PATH...]",
@@ -66,10 +68,13 @@ inspect output). .git, vendor and node_modules are never walked; --skip globs
 and the config's exclude list are applied while walking.
 
 --severity filters what is shown; --fail-on sets the lowest severity of a
-shown, unsuppressed finding that makes the run exit 1.`,
+shown, unsuppressed finding that makes the run exit 1. --pss baseline (or
+restricted) also makes it exit 1 when a workload does not meet that Pod
+Security Standard level, whatever the severity of the findings that say so.`,
 		Example: `  bulwark scan
   bulwark scan examples/ --format sarif --output bulwark.sarif
-  bulwark scan . --fail-on CRITICAL --severity CRITICAL,HIGH`,
+  bulwark scan . --fail-on CRITICAL --severity CRITICAL,HIGH
+  bulwark scan k8s/ --pss restricted --fail-on none`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				args = []string{"."}
@@ -77,6 +82,12 @@ shown, unsuppressed finding that makes the run exit 1.`,
 			fmtName, show, err := checkReportFlags(rf)
 			if err != nil {
 				return err
+			}
+			var level pss.Level
+			if pssLevel != "" {
+				if level, err = pss.ParseLevel(pssLevel); err != nil {
+					return usageErr("--pss: want baseline or restricted")
+				}
 			}
 			p, err := newPipeline(f, args)
 			if err != nil {
@@ -87,6 +98,7 @@ shown, unsuppressed finding that makes the run exit 1.`,
 				return err
 			}
 			defer rep.abort()
+			rep.pss = level
 			res, err := p.run(context.Background(), args)
 			if err != nil {
 				return err
@@ -96,6 +108,7 @@ shown, unsuppressed finding that makes the run exit 1.`,
 	}
 	addScanFlags(c, &f)
 	addReportFlags(c, &rf)
+	c.Flags().StringVar(&pssLevel, "pss", "", "exit 1 when a Kubernetes workload does not meet this Pod Security Standard level (baseline or restricted)")
 	return c
 }
 

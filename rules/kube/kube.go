@@ -37,11 +37,26 @@ func policyVersion(p *rule.Pass) string {
 	return v
 }
 
-// Tags of the two Pod Security Standards levels.
+// Tags of the two Pod Security Standards levels, which the rule of each
+// check of the level carries, and of the summary rule KS000.
 const (
 	tagBaseline   = "pss:baseline"
 	tagRestricted = "pss:restricted"
+	tagSummary    = "pss"
 )
+
+// Blocks reports whether a finding of rule r means that a workload does not
+// meet the Pod Security level l: r is the rule of a check of l or of a level
+// below it. `bulwark scan --pss LEVEL` gates on these findings.
+func Blocks(r *rule.Rule, l pss.Level) bool {
+	switch l {
+	case pss.Restricted:
+		return slices.Contains(r.Tags, tagRestricted) || slices.Contains(r.Tags, tagBaseline)
+	case pss.Baseline:
+		return slices.Contains(r.Tags, tagBaseline)
+	}
+	return false
+}
 
 // Rules returns every Kubernetes rule, newly built.
 func Rules() []*rule.Rule {
@@ -213,7 +228,7 @@ func levelRule() *rule.Rule {
 	return &rule.Rule{
 		ID: "KS000", Slug: "pss-level", Kind: rule.Kube, Severity: finding.Info,
 		Title: "workload does not meet the restricted Pod Security Standard",
-		Tags:  []string{tagBaseline, tagRestricted},
+		Tags:  []string{tagSummary},
 		Why: "A namespace labelled pod-security.kubernetes.io/enforce=restricted (or baseline) rejects pods that do not " +
 			"meet that level. This summary says which level each workload meets and how many fields stand between it " +
 			"and the next; the KS001-KS019 findings name each field.",

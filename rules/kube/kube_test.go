@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bulwark-sec/bulwark/pss"
 	"github.com/bulwark-sec/bulwark/rule"
 	"github.com/bulwark-sec/bulwark/rules/kube"
 	"github.com/bulwark-sec/bulwark/ruletest"
@@ -76,5 +77,40 @@ spec:
 				t.Errorf("KubeVersion %q: got %v, want %v", tc.version, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestBlocks checks which rules gate each Pod Security level: the summary
+// KS000 gates none, baseline checks gate both levels, restricted checks
+// only restricted.
+func TestBlocks(t *testing.T) {
+	reg, err := rule.NewRegistry(kube.Rules()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		id                   string
+		baseline, restricted bool
+	}{
+		{"KS000", false, false},
+		{"KS001", true, true},
+		{"KS012", true, true},
+		{"KS013", false, true},
+		{"KS019", false, true},
+		{"KS020", false, false},
+	} {
+		r, ok := reg.Lookup(tc.id)
+		if !ok {
+			t.Fatalf("no rule %s", tc.id)
+		}
+		if got := kube.Blocks(r, pss.Baseline); got != tc.baseline {
+			t.Errorf("Blocks(%s, baseline) = %v", tc.id, got)
+		}
+		if got := kube.Blocks(r, pss.Restricted); got != tc.restricted {
+			t.Errorf("Blocks(%s, restricted) = %v", tc.id, got)
+		}
+		if kube.Blocks(r, pss.Privileged) {
+			t.Errorf("Blocks(%s, privileged) = true", tc.id)
+		}
 	}
 }
