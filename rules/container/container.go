@@ -36,6 +36,9 @@ func Rules() []*rule.Rule {
 		if pssCovers(r.ID) {
 			r.Check = skipKube(r.Check)
 		}
+		if remedy, ok := kubeRemedies[r.ID]; ok {
+			r.Check = forKube(r.Check, remedy)
+		}
 	}
 	return out
 }
