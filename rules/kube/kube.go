@@ -256,22 +256,55 @@ func levelRule() *rule.Rule {
 				if level == pss.Privileged {
 					next = pss.Baseline
 				}
-				fields := map[string]bool{}
-				var checks []string
+				seen := map[string]bool{}
+				var checks, fields []string
 				for _, v := range vs {
 					if !slices.Contains(checks, v.Check) {
 						checks = append(checks, v.Check)
 					}
 					for _, path := range v.Paths {
-						fields[strings.Join(path, "\x00")] = true
+						if key := strings.Join(path, "\x00"); !seen[key] {
+							seen[key] = true
+							fields = append(fields, fieldOf(spec, path))
+						}
 					}
 				}
-				p.Reportf(o.Loc, "meets the %s Pod Security level; %s is blocked by %d %s (%s)",
-					level, next, len(fields), plural(len(fields), "field", "fields"), strings.Join(checks, ", "))
+				slices.Sort(checks)
+				p.Reportf(o.Loc, "meets the %s Pod Security level; %s is blocked by %d %s (%s): %s",
+					level, next, len(fields), plural(len(fields), "field", "fields"), strings.Join(checks, ", "), listFields(fields))
 			}
 			return nil
 		},
 	}
+}
+
+// maxListed bounds the fields KS000 names.
+const maxListed = 5
+
+// listFields joins fields, naming at most maxListed of them.
+func listFields(fields []string) string {
+	if len(fields) <= maxListed {
+		return strings.Join(fields, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(fields[:maxListed], ", "), len(fields)-maxListed)
+}
+
+// fieldOf names the field at a pod spec path: `container "app"
+// securityContext.privileged`, or `pod hostNetwork`.
+func fieldOf(spec *corev1.PodSpec, path []string) string {
+	if len(path) >= 2 {
+		if word, ok := containerLists[path[0]]; ok {
+			subject := fmt.Sprintf("%s #%s", word, path[1])
+			if name := containerName(spec, path[0], path[1]); name != "" {
+				subject = fmt.Sprintf("%s %q", word, name)
+			}
+			if len(path) == 2 {
+				return subject
+			}
+			return subject + " " + fieldString(path[2:])
+		}
+	}
+	return "pod " + fieldString(path)
 }
 
 func plural(n int, one, many string) string {
