@@ -128,6 +128,7 @@ var checkRules = []checkRule{
 		bad:         "securityContext:\n  allowPrivilegeEscalation: true",
 		good:        "securityContext:\n  allowPrivilegeEscalation: false",
 		remediation: "Set securityContext.allowPrivilegeEscalation: false in every container.",
+		fix:         fixAllowPrivilegeEscalation,
 	},
 	{
 		id: "KS014", slug: "pss-run-as-non-root", check: "runAsNonRoot", level: pss.Restricted,
@@ -137,6 +138,7 @@ var checkRules = []checkRule{
 		bad:         "securityContext:\n  runAsNonRoot: false",
 		good:        "securityContext:\n  runAsNonRoot: true\n  runAsUser: 10001",
 		remediation: "Set securityContext.runAsNonRoot: true at the pod level (or in every container) and give the image a non-root user.",
+		fix:         fixRunAsNonRoot,
 	},
 	{
 		id: "KS015", slug: "pss-run-as-user", check: "runAsUser", level: pss.Restricted,
@@ -157,6 +159,7 @@ var checkRules = []checkRule{
 		good:        "securityContext:\n  runAsNonRoot: true\n  seccompProfile:\n    type: RuntimeDefault",
 		remediation: "Set securityContext.seccompProfile.type: RuntimeDefault at the pod level (or Localhost with a profile).",
 		replaces:    "seccompProfile_baseline",
+		fix:         fixSeccomp,
 	},
 	{
 		id: "KS017", slug: "pss-capabilities-restricted", check: "capabilities_restricted", level: pss.Restricted,
@@ -168,6 +171,7 @@ var checkRules = []checkRule{
 		good:        "securityContext:\n  capabilities:\n    drop: [ALL]\n    add: [NET_BIND_SERVICE]",
 		remediation: "Set capabilities.drop: [ALL] in every container and add back only NET_BIND_SERVICE if needed.",
 		replaces:    "capabilities_baseline",
+		fix:         fixDropAll,
 	},
 	{
 		id: "KS018", slug: "pss-restricted-volumes", check: "restrictedVolumes", level: pss.Restricted,

@@ -56,6 +56,8 @@ type checkRule struct {
 	why         string
 	bad, good   string
 	remediation string
+	// fix builds the fix of a violation, if the check has one (fix.go).
+	fix fixFunc
 }
 
 func (c checkRule) rule() *rule.Rule {
@@ -72,6 +74,7 @@ func (c checkRule) rule() *rule.Rule {
 		Bad:         c.bad,
 		Good:        c.good,
 		Remediation: c.remediation,
+		Fixable:     c.fix != nil,
 		Check:       c.run,
 	}
 }
@@ -115,7 +118,13 @@ func (c checkRule) run(p *rule.Pass) error {
 					continue
 				}
 				loc, written := o.Lookup(full...)
-				p.Report(loc, message(spec, path, written, v))
+				var fixes []finding.Fix
+				if c.fix != nil {
+					if fx, ok := c.fix(o, meta, spec, path, full); ok {
+						fixes = append(fixes, fx)
+					}
+				}
+				p.Report(loc, message(spec, path, written, v), fixes...)
 			}
 		}
 	}
