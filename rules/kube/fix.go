@@ -61,6 +61,13 @@ func fixContainer(spec *corev1.PodSpec, path []string) *corev1.Container {
 	return nil
 }
 
+// fixPodWritten reports whether the pod spec that path (relative to it)
+// and full (from the object's root) name is written: a workload without
+// one (a Kustomize patch that deletes it) is not given a pod spec.
+func fixPodWritten(o *kube.Object, path, full []string) bool {
+	return len(full) > len(path) && o.Has(full[:len(full)-len(path)]...)
+}
+
 // fixIs reports whether path ends with the fields want.
 func fixIs(path []string, want ...string) bool {
 	return len(path) >= len(want) && slices.Equal(path[len(path)-len(want):], want)
@@ -129,7 +136,7 @@ func fixRunAsNonRoot(o *kube.Object, _ *metav1.ObjectMeta, spec *corev1.PodSpec,
 		return uid != nil && *uid == 0 || strings.EqualFold(user, "ContainerAdministrator")
 	}
 	if len(path) == 2 {
-		if psc.RunAsNonRoot != nil {
+		if psc.RunAsNonRoot != nil || !fixPodWritten(o, path, full) {
 			return finding.Fix{}, false
 		}
 		for _, list := range [][]corev1.Container{spec.Containers, spec.InitContainers} {
@@ -180,7 +187,7 @@ func fixSeccomp(o *kube.Object, meta *metav1.ObjectMeta, spec *corev1.PodSpec, p
 		return finding.Fix{}, false
 	}
 	if len(path) == 3 {
-		if spec.SecurityContext != nil && spec.SecurityContext.SeccompProfile != nil {
+		if spec.SecurityContext != nil && spec.SecurityContext.SeccompProfile != nil || !fixPodWritten(o, path, full) {
 			return finding.Fix{}, false
 		}
 		return fixSet(o, "Set securityContext.seccompProfile.type: RuntimeDefault for the pod", "RuntimeDefault", full)
@@ -198,7 +205,7 @@ func fixSeccomp(o *kube.Object, meta *metav1.ObjectMeta, spec *corev1.PodSpec, p
 // account holds permissions is likely to call the API, and would lose its
 // token.
 func fixAutomount(f *kube.File, o *kube.Object, spec *corev1.PodSpec, prefix []string) (finding.Fix, bool) {
-	if spec.AutomountServiceAccountToken != nil || serviceAccountOf(spec) != "default" || fixAccountBound(f, o.Namespace, "default") {
+	if spec.AutomountServiceAccountToken != nil || serviceAccountOf(spec) != "default" || fixAccountBound(f, o.Namespace, "default") || !o.Has(prefix...) {
 		return finding.Fix{}, false
 	}
 	return fixSet(o, "Set automountServiceAccountToken: false", false, append(append([]string(nil), prefix...), "automountServiceAccountToken"))

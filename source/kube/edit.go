@@ -698,17 +698,30 @@ func (s *source) editRegion(root, last int) (start, end int) {
 }
 
 // editProven applies e to a copy of the object's document, reads it back
-// and requires it to equal the original with the one change made.
+// and requires it to equal the original with the one change made. An item
+// of a List is read back on its own: the List may hold thousands.
 func (o *Object) editProven(doc *yaml.Node, objPath []string, e finding.Edit, path []string, value any, add bool) bool {
 	root := doc.Content[0]
-	start, end := o.src.editRegion(root.Line, max(yamlLastLine(root), o.LastLine()))
-	if e.Start < start || e.End > end || e.End < e.Start || end-start > editMaxDocBytes {
+	var start, end, blank int
+	if len(objPath) == 0 {
+		start, end = o.src.editRegion(root.Line, max(yamlLastLine(root), o.LastLine()))
+	} else {
+		var ok bool
+		if start, end, blank, ok = o.editWindow(); !ok {
+			return false
+		}
+		root, objPath = o.Node, nil
+	}
+	if e.Start < start+blank || e.End > end || e.End < e.Start || end-start > editMaxDocBytes {
 		return false
 	}
 	var edited []byte
 	edited = append(edited, o.src.data[start:e.Start]...)
 	edited = append(edited, e.NewText...)
 	edited = append(edited, o.src.data[e.End:end]...)
+	for i := range blank {
+		edited[i] = ' '
+	}
 
 	want, err := editGeneric(root)
 	if err != nil {
@@ -748,6 +761,33 @@ func (o *Object) editProven(doc *yaml.Node, objPath []string, e finding.Edit, pa
 		return false
 	}
 	return reflect.DeepEqual(want, have)
+}
+
+// editWindow returns the byte range of the object's own text, for an item
+// of a List: a flow mapping from its brace to the closing one, a block
+// mapping from the start of its first line to the end of its last, the
+// first line's "- " (blank bytes) to be read as spaces.
+func (o *Object) editWindow() (start, end, blank int, ok bool) {
+	n := o.Node
+	p := o.src.pos(n)
+	if n.Line < 1 || n.Line > len(o.src.starts) || p.Offset >= len(o.src.data) {
+		return 0, 0, 0, false
+	}
+	if isFlow(n) {
+		end, ok := flowEnd(o.src.data, p.Offset)
+		return p.Offset, end, 0, ok
+	}
+	last, ok := (&editor{src: o.src}).blockEnd(n, false)
+	if !ok {
+		return 0, 0, 0, false
+	}
+	start = o.src.starts[n.Line-1]
+	for _, c := range o.src.data[start:p.Offset] {
+		if c != ' ' && c != '-' {
+			return 0, 0, 0, false
+		}
+	}
+	return start, o.src.lineEnd(last), p.Offset - start, true
 }
 
 // yamlLastLine is the last line of n's text that the node tree shows.

@@ -200,6 +200,23 @@ func TestEdit(t *testing.T) {
 			want: "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  spec:\n    containers:\n    - name: a\n- apiVersion: v1\n  kind: Pod\n  spec:\n    containers:\n    - name: b\n      securityContext:\n        runAsNonRoot: true\n",
 		},
 		{
+			name: "item of an indented List, comment after it",
+			src:  "apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: Pod\n    spec:\n      containers:\n        - name: a\n  # between items\n  - apiVersion: v1\n    kind: Service\n",
+			path: p(cntr, "securityContext", "runAsNonRoot"), value: true,
+			want: "apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: Pod\n    spec:\n      containers:\n        - name: a\n          securityContext:\n            runAsNonRoot: true\n  # between items\n  - apiVersion: v1\n    kind: Service\n",
+		},
+		{
+			name: "item of a JSON List",
+			src:  `{"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1", "kind": "Service"}, {"apiVersion": "v1", "kind": "Pod", "spec": {"containers": [{"name": "a"}]}}]}`,
+			obj:  1, path: p(cntr, "securityContext", "runAsNonRoot"), value: true,
+			want: `{"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1", "kind": "Service"}, {"apiVersion": "v1", "kind": "Pod", "spec": {"containers": [{"name": "a", "securityContext": {"runAsNonRoot": true}}]}}]}`,
+		},
+		{
+			name: "item of a List that uses an anchor from outside it",
+			src:  "apiVersion: v1\nkind: List\nx: &img app:1.0\nitems:\n- apiVersion: v1\n  kind: Pod\n  spec:\n    containers:\n    - name: a\n      image: *img\n",
+			path: p(cntr, "securityContext", "runAsNonRoot"), value: true,
+		},
+		{
 			name: "pretty-printed JSON",
 			src:  "{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"Pod\",\n  \"spec\": {\n    \"containers\": [\n      {\n        \"name\": \"a\",\n        \"image\": \"x\"\n      }\n    ]\n  }\n}\n",
 			path: p(cntr, "securityContext", "capabilities", "drop"), add: true, value: "ALL",
