@@ -218,7 +218,8 @@ func privilegeRules() []*rule.Rule {
 			Bad:  "docker run nginx",
 			Good: "docker run --read-only --tmpfs /tmp --tmpfs /var/cache/nginx nginx",
 			Remediation: "Run with `--read-only` (Compose `read_only: true`, Kubernetes `securityContext.readOnlyRootFilesystem: true`) " +
-				"and give each path the application writes a `--tmpfs` mount (Compose `tmpfs:`, a Kubernetes emptyDir volume) or a volume.",
+				"and give each path the application writes a `--tmpfs` mount (Compose `tmpfs:`, a Kubernetes emptyDir volume) or a volume; " +
+				"`bulwark fix` sets the Kubernetes field where it is not set.",
 			Fixable: true,
 			Check: each(func(p *rule.Pass, s *ct.Spec) {
 				if s.ReadOnlyRootfs.Unknown || s.ReadOnlyRootfs.True() {

@@ -10,6 +10,10 @@
 // ...), a field the baseline check already reports is not reported again
 // by the restricted rule, so each field is reported once, at the level
 // that forbids it first.
+//
+// Fixes (fix.go) fill in hardening fields a workload does not set, with
+// the edits of package source/kube, where doing so cannot make the API
+// server refuse the pod or the kubelet refuse to start it.
 package kube
 
 import (

@@ -241,7 +241,8 @@ func automountRule() *rule.Rule {
 		Bad:  "spec:\n  containers:\n  - name: app\n    image: app:1.0",
 		Good: "spec:\n  automountServiceAccountToken: false\n  containers:\n  - name: app\n    image: app:1.0",
 		Remediation: "Set automountServiceAccountToken: false in the pod spec (or on its ServiceAccount); pods that " +
-			"call the API can mount a short-lived token through a projected volume.",
+			"call the API can mount a short-lived token through a projected volume. `bulwark fix` sets it in pods of the " +
+			"default account that no binding of the same file grants anything.",
 		Fixable: true,
 		Check: func(p *rule.Pass) error {
 			f, err := kubeFile(p)

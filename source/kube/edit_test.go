@@ -381,3 +381,59 @@ func TestOffsetPos(t *testing.T) {
 		}
 	}
 }
+
+// FuzzEdit edits every container of whatever manifest the fuzzer makes:
+// no panic, and every edit offered reads back with the value in place.
+func FuzzEdit(f *testing.F) {
+	f.Add(editPod)
+	f.Add(editDeployment)
+	f.Add("kind: Pod\napiVersion: v1\nspec:\n  containers: [{name: a, securityContext: {capabilities: {drop: [X]}}}]\n")
+	f.Add("{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"spec\": {\"containers\": [{\"name\": \"a\"}]}}]}")
+	f.Add("apiVersion: v1\r\nkind: Pod\r\nspec:\r\n  containers:\r\n  - name: a\r\n    securityContext:\r\n")
+	f.Fuzz(func(t *testing.T, src string) {
+		fl, err := Parse("f.yaml", []byte(src))
+		if err != nil || fl == nil {
+			return
+		}
+		for i, o := range fl.Objects {
+			for _, c := range Containers(o) {
+				for _, tc := range []struct {
+					add   bool
+					value any
+					field []string
+				}{
+					{false, false, []string{"securityContext", "allowPrivilegeEscalation"}},
+					{true, "ALL", []string{"securityContext", "capabilities", "drop"}},
+					{false, "RuntimeDefault", []string{"securityContext", "seccompProfile", "type"}},
+				} {
+					path := append(append([]string(nil), c.Path...), tc.field...)
+					var e finding.Edit
+					var ok bool
+					if tc.add {
+						e, ok = o.AddItem(tc.value, path...)
+					} else {
+						e, ok = o.SetScalar(tc.value, path...)
+					}
+					if !ok {
+						continue
+					}
+					got := src[:e.Start] + e.NewText + src[e.End:]
+					g, err := Parse("f.yaml", []byte(got))
+					if err != nil || len(g.Objects) != len(fl.Objects) {
+						t.Fatalf("edited file does not read back: %v\n%q", err, got)
+					}
+					n := editValueAt(g.Objects[i].Node, path)
+					if n == nil {
+						t.Fatalf("edited file lacks %v:\n%q", path, got)
+					}
+					if tc.add {
+						n = n.Content[len(n.Content)-1]
+					}
+					if !reflect.DeepEqual(resolveScalar(n), tc.value) {
+						t.Fatalf("edited %v = %v:\n%q", path, resolveScalar(n), got)
+					}
+				}
+			}
+		}
+	})
+}
