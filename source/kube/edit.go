@@ -31,7 +31,9 @@ import (
 // missing, a field on the path is not a mapping, or the edited document
 // would not read back as the original with exactly this field changed.
 // Every edit returned has been applied to a copy of its document and read
-// back with the reader's own YAML rules.
+// back with the reader's own YAML rules. Its offsets and positions are in
+// the data given to Parse: an edit of rendered output (Helm, Kustomize)
+// does not apply to the template or resource file it came from.
 func (o *Object) SetScalar(value any, path ...string) (finding.Edit, bool) {
 	return o.edit(path, value, false)
 }
