@@ -113,6 +113,8 @@ type FileError = finding.FileError
 type Result struct {
 	// Paths are the files analysed, in order.
 	Paths []string
+	// Targets are the same files with their kinds.
+	Targets []Target
 	// Findings are sorted by path and position; suppressed ones are kept
 	// and marked.
 	Findings []finding.Finding
@@ -361,6 +363,7 @@ feed:
 	res := &Result{}
 	for _, t := range targets {
 		res.Paths = append(res.Paths, t.Path)
+		res.Targets = append(res.Targets, t)
 	}
 	if ctx.Err() == nil {
 		res.Errors = append(res.Errors, runSet(targets, results, opts)...)
@@ -408,6 +411,20 @@ func ReadFile(p string, limit int) ([]byte, error) {
 	return data, nil
 }
 
+// AnalyzeData analyses data as the content of target t: it reports what
+// a scan of t would if the file held data (fix re-scans a file it has
+// edited, before writing it, this way). Suppressions and severity
+// overrides apply as in AnalyzeTargets.
+func AnalyzeData(t Target, data []byte, opts Options) *Result {
+	r := analyzeData(t, data, opts)
+	if opts.Matcher != nil {
+		opts.Matcher.Apply(r.findings, r.directives)
+	}
+	res := &Result{Paths: []string{t.Path}, Targets: []Target{t}, Findings: r.findings, Errors: r.errs, Notes: r.notes}
+	sort.SliceStable(res.Findings, func(i, j int) bool { return finding.Less(&res.Findings[i], &res.Findings[j]) })
+	return res
+}
+
 func analyzeFile(t Target, opts Options) fileResult {
 	limit := opts.MaxFileBytes
 	if limit <= 0 {
@@ -417,6 +434,15 @@ func analyzeFile(t Target, opts Options) fileResult {
 	if err != nil {
 		return fileResult{errs: []FileError{{Path: t.Path, Err: unwrapPathError(err)}}}
 	}
+	return analyzeData(t, data, opts)
+}
+
+func analyzeData(t Target, data []byte, opts Options) fileResult {
+	limit := opts.MaxFileBytes
+	if limit <= 0 {
+		limit = DefaultMaxFileBytes
+	}
+	var err error
 	switch t.Kind {
 	case KindDockerfile:
 		f, err := dockerfile.ParseWithLimits(t.Path, data, dockerfile.Limits{MaxBytes: limit})

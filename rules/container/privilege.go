@@ -210,18 +210,29 @@ func privilegeRules() []*rule.Rule {
 			ID: "RC007", Slug: "writable-rootfs", Kind: rule.Container, Severity: finding.Low,
 			Title: "container root file system is writable",
 			Tags:  []string{tagLeastPrivilege, "cis-docker:5.13"},
+			Peers: []string{"trivy:KSV-0014", "kube-linter:no-read-only-root-fs", "polaris:notReadOnlyRootFilesystem",
+				"kube-score:container-security-context-readonlyrootfilesystem", "kubescape:C-0017"},
 			Why: "A writable root file system lets an intruder change binaries and configuration, drop tools and " +
 				"persist for the life of the container. A read-only root, with tmpfs mounts or volumes for the few " +
 				"paths the application writes, makes the container immutable.",
 			Bad:  "docker run nginx",
 			Good: "docker run --read-only --tmpfs /tmp --tmpfs /var/cache/nginx nginx",
-			Remediation: "Run with `--read-only` (Compose `read_only: true`) and give each path the application writes a " +
-				"`--tmpfs` mount (Compose `tmpfs:`) or a volume.",
+			Remediation: "Run with `--read-only` (Compose `read_only: true`, Kubernetes `securityContext.readOnlyRootFilesystem: true`) " +
+				"and give each path the application writes a `--tmpfs` mount (Compose `tmpfs:`, a Kubernetes emptyDir volume) or a volume; " +
+				"`bulwark fix` sets the Kubernetes field where it is not set.",
+			Fixable: true,
 			Check: each(func(p *rule.Pass, s *ct.Spec) {
 				if s.ReadOnlyRootfs.Unknown || s.ReadOnlyRootfs.True() {
 					return
 				}
-				absent(p, s, []setting{boolAt(s.ReadOnlyRootfs)}, "root file system is writable")
+				const msg = "root file system is writable"
+				if !s.ReadOnlyRootfs.Set && !s.Partial && s.Fixer != nil {
+					if fx, ok := s.Fixer.ReadOnlyRootfs(); ok {
+						p.Report(s.Loc, msg, fx)
+						return
+					}
+				}
+				absent(p, s, []setting{boolAt(s.ReadOnlyRootfs)}, msg)
 			}),
 		},
 		{

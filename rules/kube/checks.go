@@ -127,7 +127,8 @@ var checkRules = []checkRule{
 			"capabilities (no_new_privs is not set).",
 		bad:         "securityContext:\n  allowPrivilegeEscalation: true",
 		good:        "securityContext:\n  allowPrivilegeEscalation: false",
-		remediation: "Set securityContext.allowPrivilegeEscalation: false in every container.",
+		remediation: "Set securityContext.allowPrivilegeEscalation: false in every container; `bulwark fix` adds it where it is not set (not to privileged containers nor to those adding CAP_SYS_ADMIN, which the API server refuses with it).",
+		fix:         fixAllowPrivilegeEscalation,
 	},
 	{
 		id: "KS014", slug: "pss-run-as-non-root", check: "runAsNonRoot", level: pss.Restricted,
@@ -136,7 +137,8 @@ var checkRules = []checkRule{
 		why:         "Without runAsNonRoot: true the kubelet starts a container whose image runs as root, and root in a container is one kernel bug away from root on the node.",
 		bad:         "securityContext:\n  runAsNonRoot: false",
 		good:        "securityContext:\n  runAsNonRoot: true\n  runAsUser: 10001",
-		remediation: "Set securityContext.runAsNonRoot: true at the pod level (or in every container) and give the image a non-root user.",
+		remediation: "Set securityContext.runAsNonRoot: true at the pod level (or in every container) and give the image a non-root user; `bulwark fix` adds it where it is not set, unless the user is UID 0.",
+		fix:         fixRunAsNonRoot,
 	},
 	{
 		id: "KS015", slug: "pss-run-as-user", check: "runAsUser", level: pss.Restricted,
@@ -155,8 +157,9 @@ var checkRules = []checkRule{
 			"or in every container, so that the container's system calls are filtered whatever the node's default.",
 		bad:         "securityContext:\n  runAsNonRoot: true",
 		good:        "securityContext:\n  runAsNonRoot: true\n  seccompProfile:\n    type: RuntimeDefault",
-		remediation: "Set securityContext.seccompProfile.type: RuntimeDefault at the pod level (or Localhost with a profile).",
+		remediation: "Set securityContext.seccompProfile.type: RuntimeDefault at the pod level (or Localhost with a profile); `bulwark fix` adds RuntimeDefault where no profile is set.",
 		replaces:    "seccompProfile_baseline",
+		fix:         fixSeccomp,
 	},
 	{
 		id: "KS017", slug: "pss-capabilities-restricted", check: "capabilities_restricted", level: pss.Restricted,
@@ -166,8 +169,9 @@ var checkRules = []checkRule{
 			"NET_BIND_SERVICE: the runtime's default set (NET_RAW, CHOWN, SETUID, ...) is more than most programs need.",
 		bad:         "securityContext:\n  capabilities:\n    add: [CHOWN]",
 		good:        "securityContext:\n  capabilities:\n    drop: [ALL]\n    add: [NET_BIND_SERVICE]",
-		remediation: "Set capabilities.drop: [ALL] in every container and add back only NET_BIND_SERVICE if needed.",
+		remediation: "Set capabilities.drop: [ALL] in every container and add back only NET_BIND_SERVICE if needed; `bulwark fix` adds ALL to the drop list.",
 		replaces:    "capabilities_baseline",
+		fix:         fixDropAll,
 	},
 	{
 		id: "KS018", slug: "pss-restricted-volumes", check: "restrictedVolumes", level: pss.Restricted,

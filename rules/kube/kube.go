@@ -10,6 +10,10 @@
 // ...), a field the baseline check already reports is not reported again
 // by the restricted rule, so each field is reported once, at the level
 // that forbids it first.
+//
+// Fixes (fix.go) fill in hardening fields a workload does not set, with
+// the edits of package source/kube, where doing so cannot make the API
+// server refuse the pod or the kubelet refuse to start it.
 package kube
 
 import (
@@ -80,6 +84,8 @@ type checkRule struct {
 	why         string
 	bad, good   string
 	remediation string
+	// fix builds the fix of a violation, if the check has one (fix.go).
+	fix fixFunc
 }
 
 func (c checkRule) rule() *rule.Rule {
@@ -96,6 +102,7 @@ func (c checkRule) rule() *rule.Rule {
 		Bad:         c.bad,
 		Good:        c.good,
 		Remediation: c.remediation,
+		Fixable:     c.fix != nil,
 		Check:       c.run,
 	}
 }
@@ -140,7 +147,13 @@ func (c checkRule) run(p *rule.Pass) error {
 					continue
 				}
 				loc, written := o.Lookup(full...)
-				p.Report(loc, message(spec, path, written, v))
+				var fixes []finding.Fix
+				if c.fix != nil {
+					if fx, ok := c.fix(o, meta, spec, path, full); ok {
+						fixes = append(fixes, fx)
+					}
+				}
+				p.Report(loc, message(spec, path, written, v), fixes...)
 			}
 		}
 	}

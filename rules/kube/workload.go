@@ -241,7 +241,9 @@ func automountRule() *rule.Rule {
 		Bad:  "spec:\n  containers:\n  - name: app\n    image: app:1.0",
 		Good: "spec:\n  automountServiceAccountToken: false\n  containers:\n  - name: app\n    image: app:1.0",
 		Remediation: "Set automountServiceAccountToken: false in the pod spec (or on its ServiceAccount); pods that " +
-			"call the API can mount a short-lived token through a projected volume.",
+			"call the API can mount a short-lived token through a projected volume. `bulwark fix` sets it in pods of the " +
+			"default account that no binding of the same file grants anything.",
+		Fixable: true,
 		Check: func(p *rule.Pass) error {
 			f, err := kubeFile(p)
 			if err != nil || f == nil {
@@ -264,7 +266,12 @@ func automountRule() *rule.Rule {
 				if sa := accounts[[2]string{o.Namespace, name}]; sa != nil && sa.AutomountServiceAccountToken != nil && !*sa.AutomountServiceAccountToken {
 					continue
 				}
-				p.Reportf(o.At(prefix...), "pod does not set automountServiceAccountToken: false: its containers get a token of service account %q", name)
+				msg := fmt.Sprintf("pod does not set automountServiceAccountToken: false: its containers get a token of service account %q", name)
+				if fx, ok := fixAutomount(f, o, spec, prefix); ok {
+					p.Report(o.At(prefix...), msg, fx)
+					continue
+				}
+				p.Report(o.At(prefix...), msg)
 			}
 			return nil
 		},

@@ -172,6 +172,18 @@ type Spec struct {
 	// Networks are the networks the container joins (Compose networks,
 	// --network names other than the modes above).
 	Networks []Str
+	// Fixer edits the text the spec was read from, for the fixes of
+	// runtime rules; nil when the source offers none.
+	Fixer Fixer
+}
+
+// Fixer builds fixes in the text a spec was read from. Each method returns
+// false when the source has no safe edit for the container (the setting
+// is written already, or the text cannot be edited without risk).
+type Fixer interface {
+	// ReadOnlyRootfs returns a fix that makes the container's root file
+	// system read-only.
+	ReadOnlyRootfs() (finding.Fix, bool)
 }
 
 // File is one input that defines containers: a script, a Compose file,

@@ -104,7 +104,7 @@ func (b *specBuilder) annotationAt(key string) finding.Location {
 
 func (b *specBuilder) build() *container.Spec {
 	c := b.c.Container
-	b.s = &container.Spec{Name: describe(b.o, b.c), Source: Source, Loc: b.at()}
+	b.s = &container.Spec{Name: describe(b.o, b.c), Source: Source, Loc: b.at(), Fixer: specFixer{o: b.o, pod: b.pod, c: b.c}}
 	s := b.s
 	if c.Image != "" || b.o.Has(cat(b.c.Path, []string{"image"})...) {
 		s.Image = container.Str{Value: c.Image, Set: true, Loc: b.at("image")}
