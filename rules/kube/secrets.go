@@ -166,7 +166,7 @@ func secretMatchText(ms []secrets.Match, document bool) string {
 	if m.Name != "" && m.What == "a literal credential" && document {
 		s = fmt.Sprintf("setting %s holds a literal credential", m.Name)
 	}
-	if document {
+	if document && m.Line > 0 {
 		s += fmt.Sprintf(" on line %d of the value", m.Line+1)
 	}
 	if len(ms) > 1 {
@@ -232,7 +232,9 @@ func secretJudge(e secretEntry) (string, secretLevel) {
 	ms := secrets.Value(e.key, v)
 	document := strings.Contains(v, "\n")
 	switch {
-	case len(ms) > 0 && ms[0].Name == e.key && !document:
+	case len(ms) > 0 && ms[0].Name == e.key && !document,
+		len(ms) == 0 && !document && secrets.Classify(e.key) == secrets.Strong && !secrets.Switch(v) && !secrets.Reference(v):
+		// In a Secret, a key named password holds one, even "password".
 		return "a literal credential" + secretBase64Note(e), secretCredential
 	case len(ms) > 0:
 		return secretMatchText(ms, document), secretCredential

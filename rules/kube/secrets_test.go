@@ -103,3 +103,38 @@ data:
 		t.Fatal(err)
 	}
 }
+
+// TestConfigMapJSONManifest proves that a credential inside a value of a
+// JSON manifest, whose lines are not the file's, is reported at the key
+// with the line of the value.
+func TestConfigMapJSONManifest(t *testing.T) {
+	src := []byte(`{
+  "apiVersion": "v1",
+  "kind": "ConfigMap",
+  "metadata": {"name": "app"},
+  "data": {
+    "app.properties": "db.url=jdbc:postgresql://db/app\ndb.password=hunter2\n"
+  }
+}
+`)
+	f, err := kube.Parse("cm.json", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := rules.Registry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := reg.Lookup("KS041")
+	var got []string
+	p := rule.NewPass(r, f, func(fd finding.Finding) {
+		got = append(got, fmt.Sprintf("%d:%d %s", fd.Location.Start.Line, fd.Location.Start.Column, fd.Message))
+	})
+	if err := r.Check(p); err != nil {
+		t.Fatal(err)
+	}
+	want := `6:5 ConfigMap "app" data key "app.properties", line 2 of the value: setting db.password holds a literal credential`
+	if len(got) != 1 || got[0] != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

@@ -57,13 +57,13 @@ var allowTokens = map[string]bool{
 	// names, identities and public parts
 	"public": true, "gpg": true, "pgp": true, "fingerprint": true, "keys": true, "id": true, "name": true,
 	"host": true, "port": true, "user": true, "username": true, "cert": true, "region": true, "issuer": true,
-	"audience": true, "scope": true, "provider": true,
+	"audience": true, "scope": true, "provider": true, "namespace": true,
 	// settings about a credential
 	"version": true, "type": true, "method": true, "enabled": true, "length": true, "size": true, "mode": true,
 	"policy": true, "min": true, "max": true, "required": true, "ttl": true, "timeout": true, "expiry": true,
 	"expiration": true, "lifetime": true, "duration": true, "rotation": true, "regex": true, "pattern": true,
 	"header": true, "prefix": true, "format": true, "field": true, "source": true, "strategy": true,
-	"hint": true, "prompt": true, "algorithm": true, "complexity": true, "strength": true,
+	"hint": true, "prompt": true, "algorithm": true, "complexity": true, "strength": true, "spec": true,
 }
 
 // nameParts splits a name into lower-case words at '_', '.', '-', '/' and

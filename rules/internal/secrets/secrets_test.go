@@ -289,3 +289,58 @@ func TestDummy(t *testing.T) {
 		}
 	}
 }
+
+func TestSetting(t *testing.T) {
+	for _, tc := range []struct {
+		name, value string
+		want        bool
+	}{
+		{"password", "hunter2", true},
+		{"clientSecret", "q8Zk3LmX9vR2tY7w", true},
+		{"password", "password", false},
+		{"identitytoken", "identity_token", false},
+		{"tlsSecret", "wordpress.local-tls", false},
+		{"adminSecret", "app-admin", false},
+		{"secret", "c2VjcmV0IGlzIHNlY3VyZQ==", true},
+		{"gmsaCredentialSpec", "{\"x\": 1}", false},
+		{"secretNamespace", "kube-system", false},
+		{"password", "${PASSWORD}", false},
+		{"password", "vault:secret/data/app", false},
+		{"password", "DB_PASSWORD", false},
+		{"password", "300", false},
+		{"password", "example-password", false},
+	} {
+		if got := Setting(tc.name, tc.value); got != tc.want {
+			t.Errorf("Setting(%q, %q) = %v, want %v", tc.name, tc.value, got, tc.want)
+		}
+	}
+}
+
+func TestFormBase64Key(t *testing.T) {
+	line := "    client-key-data: LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQpNSUlFb3dJQkFBS0NBUUVBeDNZcTFack04bVFiOXBOMHZMMndFNHRZYzdoSjZrRDVzRjNnSDJqSzFsTTBuQjl2Ci0tLS0tRU5EIFJTQSBQUklWQVRFIEtFWS0tLS0tCg=="
+	if got := Form(line); got != "a base64-encoded private key" {
+		t.Errorf("Form(client-key-data) = %q", got)
+	}
+	cert := "    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSURkekNDQWwrZ0F3SUJBZ0lFQWdBQXVUQU5CZ2txaGtpRzl3MEJBUVVGQURCYU1Rc3dDUVlEVlFRR0V3SkoKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo="
+	if got := Form(cert); got != "" {
+		t.Errorf("Form(certificate-authority-data) = %q, want none", got)
+	}
+}
+
+func TestSettingDummies(t *testing.T) {
+	for _, tc := range []struct {
+		name, value string
+		want        bool
+	}{
+		{"MYSQL_TEST_PASS", "secret", false},
+		{"parse-passwd", "^1.0.0", false},
+		{"passphrase", "optional; leave empty if not used.", false},
+		{"identitytoken", "9cbaf023786cd7...", false},
+		{"password", "string", false},
+		{"passphrase", "correct horse battery", true},
+	} {
+		if got := Setting(tc.name, tc.value); got != tc.want {
+			t.Errorf("Setting(%q, %q) = %v, want %v", tc.name, tc.value, got, tc.want)
+		}
+	}
+}

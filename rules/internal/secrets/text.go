@@ -1,9 +1,11 @@
 package secrets
 
 import (
+	"encoding/base64"
 	"net/url"
 	"regexp"
 	"strings"
+	"unicode"
 )
 
 // Match is a credential found in a text.
@@ -48,7 +50,20 @@ var tokenForms = []struct {
 // dummyRe matches what documentation puts in a token's place: EXAMPLE
 // (as in AWS's AKIAIOSFODNN7EXAMPLE) and runs of one character
 // (XXXXXXXX, 00000000).
-var dummyRe = regexp.MustCompile(`(?i)example|x{8,}|0{8,}|1{8,}|a{8,}|\*{4,}`)
+var dummyRe = regexp.MustCompile(`(?i)example|x{8,}|0{8,}|1{8,}|a{8,}|\*{4,}|(?:\.\.\.|…)$`)
+
+// dummyWords are values that tests and API documentation write where a
+// credential goes.
+var dummyWords = map[string]bool{
+	"string": true, "unused": true, "dummy": true, "fake": true, "sample": true, "test": true, "foo": true,
+	"bar": true, "baz": true, "foobar": true,
+}
+
+// credentialWords are values that name a credential rather than hold
+// one: in a configuration file, password: secret is a placeholder.
+var credentialWords = map[string]bool{
+	"secret": true, "password": true, "pass": true, "passwd": true, "token": true, "pwd": true, "pw": true,
+}
 
 // pemBeginRe finds the start of a private key block; certificates and
 // public keys are not credentials and do not match.
@@ -61,12 +76,13 @@ var pemBodyRe = regexp.MustCompile(`[A-Za-z0-9+/]{40,}`)
 // urlPasswordRe finds URLs with a user and password.
 var urlPasswordRe = regexp.MustCompile(`[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@'"]*:[^/\s@'"]+@[^\s'"/]+`)
 
+// base64RunRe finds base64 text long enough to hold a key block; a
+// private key block's header encodes as "LS0tLS1CRUdJTi".
+var base64RunRe = regexp.MustCompile(`LS0tLS1CRUdJTi[A-Za-z0-9+/]{60,}`)
+
 // htpasswdRe matches a line of an htpasswd file: a user and a password
 // hash.
 var htpasswdRe = regexp.MustCompile(`^[A-Za-z0-9_.@-]+:(?:\$apr1\$|\$2[abxy]?\$|\{SHA\}|\$[156]\$)\S{8,}$`)
-
-// dummyPasswords are the passwords documentation writes in example URLs.
-var dummyPasswords = map[string]bool{"password": true, "pass": true, "passwd": true, "pwd": true, "secret": true, "pw": true}
 
 // pemWhat names the credential of a key block's label.
 func pemWhat(label string) string {
@@ -88,7 +104,8 @@ func pemWhat(label string) string {
 }
 
 // Form returns what credential a single line holds by its form alone: a
-// known token, a URL with a password, a password hash; "" when none.
+// known token, a URL with a password, a base64-encoded private key block
+// (kubeconfig's client-key-data), a password hash; "" when none.
 // Tokens that documentation uses as examples (AKIAIOSFODNN7EXAMPLE,
 // XXXXXXXX) and URLs whose password is a placeholder do not count.
 func Form(line string) string {
@@ -105,10 +122,17 @@ func Form(line string) string {
 			continue
 		}
 		pw, ok := u.User.Password()
-		if !ok || Placeholder(pw) || Templated(pw) || dummyPasswords[strings.ToLower(pw)] || dummyRe.MatchString(pw) {
+		if !ok || Placeholder(pw) || Templated(pw) || Dummy(pw) || credentialWords[strings.ToLower(pw)] || pw == u.User.Username() {
 			continue
 		}
 		return "a URL with an embedded password"
+	}
+	for _, m := range base64RunRe.FindAllString(line, -1) {
+		// Enough of the run to decode the key block's header.
+		n := min(len(m), 80) / 4 * 4
+		if b, err := base64.StdEncoding.DecodeString(m[:n]); err == nil && pemBeginRe.Match(b) {
+			return "a base64-encoded private key"
+		}
 	}
 	if htpasswdRe.MatchString(strings.TrimSpace(line)) {
 		return "an htpasswd entry (a user and a password hash)"
@@ -164,10 +188,13 @@ func Reference(v string) bool {
 // numericRe matches short numbers: counts and durations, not secrets.
 var numericRe = regexp.MustCompile(`^[0-9]{1,5}[smhd]?$`)
 
-// Dummy reports whether a value is what documentation writes in a
-// credential's place: it contains "example", or a run of one character
-// (xxxxxxxx, 00000000, ****).
-func Dummy(v string) bool { return dummyRe.MatchString(v) }
+// Dummy reports whether a value is what documentation and tests write in
+// a credential's place: it contains "example", ends with "...", has a run
+// of one character (xxxxxxxx, 00000000, ****), or is a word such as
+// string, test, foo or dummy.
+func Dummy(v string) bool {
+	return dummyRe.MatchString(v) || dummyWords[strings.ToLower(strings.TrimSpace(v))]
+}
 
 // identifyingTokens are name parts of data that identifies or locates
 // rather than authenticates: who, where, which certificate.
@@ -215,10 +242,51 @@ func Identifying(name string) bool {
 // Setting reports whether a setting found in a configuration text (or a
 // ConfigMap key and its value) holds a literal credential: Literal holds,
 // and the value is not made by a template or variable, not a reference to
-// a secret kept elsewhere, not a dummy (Dummy), and not a short number.
+// a secret kept elsewhere, not a dummy (Dummy) nor a credential's name
+// (password: secret), not a short number nor a version, not prose (five
+// words or more), not a repeat of the name (token: token), and, for names
+// ending in "secret", not the name of a Secret object (tlsSecret:
+// wordpress-tls).
 func Setting(name, value string) bool {
 	value = strings.TrimSpace(value)
-	return Literal(name, value) && !Templated(value) && !Reference(value) && !Dummy(value) && !numericRe.MatchString(value)
+	return Literal(name, value) && !Templated(value) && !Reference(value) && !Dummy(value) && !numericRe.MatchString(value) &&
+		!credentialWords[strings.ToLower(value)] && !versionRe.MatchString(value) && len(strings.Fields(value)) < 5 &&
+		!echoesName(name, value) && !secretObjectName(name, value)
+}
+
+// versionRe matches versions and version ranges ("parse-passwd": "^1.0.0"
+// in a package.json).
+var versionRe = regexp.MustCompile(`^[\^~<>=v]*[0-9]+(?:\.[0-9x*]+)+(?:[-+][0-9A-Za-z.]+)?$`)
+
+// flat lower-cases a name and drops its separators.
+func flat(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return unicode.ToLower(r)
+		}
+		return -1
+	}, s)
+}
+
+// echoesName reports whether a value repeats its setting's name or the
+// name's last word, as placeholders do: token: token,
+// identitytoken: identity_token, password: password.
+func echoesName(name, value string) bool {
+	parts := nameParts(name)
+	v := flat(value)
+	return v != "" && (v == flat(name) || len(parts) > 0 && v == parts[len(parts)-1])
+}
+
+// k8sNameRe matches a Kubernetes object name (a DNS subdomain) made of
+// several words.
+var k8sNameRe = regexp.MustCompile(`^[a-z0-9]+(?:[-.][a-z0-9]+)+$`)
+
+// secretObjectName reports whether a setting whose name ends in "secret"
+// names a Secret object rather than holding a secret: tlsSecret:
+// wordpress-tls, adminSecret: app-admin.
+func secretObjectName(name, value string) bool {
+	parts := nameParts(name)
+	return len(parts) > 1 && parts[len(parts)-1] == "secret" && k8sNameRe.MatchString(value)
 }
 
 // settingRe matches a line that sets a value: "name = value",
