@@ -48,7 +48,7 @@ func secretPlainRule() *rule.Rule {
 		Why: "Whatever a Secret holds is meant to be secret, and a Secret manifest in a repository is readable by " +
 			"everyone who can read the repository, for good. KS040 reports the values that are recognisably " +
 			"credentials; this rule reports the other literal values of Secret manifests (short, word-like values " +
-			"under keys that do not name a credential, such as `foo: bar` or `key: mypassword`), which are often test " +
+			"under keys that do not name a credential, such as `pin: \"4711\"` or `key: mypassword`), which are often test " +
 			"fixtures or demo data, hence the low severity. The same values as for KS040 are not reported: " +
 			"placeholders, templates, certificates, user names, hosts, switches and references.",
 		Bad:         "kind: Secret\nmetadata:\n  name: app\nstringData:\n  pin: \"4711\"",
@@ -85,8 +85,6 @@ func secretCommittedRule() *rule.Rule {
 type secretEntry struct {
 	field      string // data, stringData or binaryData
 	key        string
-	keyNode    *yaml.Node
-	valueNode  *yaml.Node
 	value      string // decoded for data and binaryData
 	binary     bool   // the decoded value is not text
 	undecoded  bool   // data that is not base64 (a template, a mistake)
@@ -107,7 +105,7 @@ func secretEntries(o *kube.Object, field string, decode bool) []secretEntry {
 		if k.Kind != yaml.ScalarNode || k.Value == "<<" || v == nil || v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
 			continue
 		}
-		e := secretEntry{field: field, key: k.Value, keyNode: k, valueNode: v, value: v.Value}
+		e := secretEntry{field: field, key: k.Value, value: v.Value}
 		if decode {
 			raw := strings.Join(strings.Fields(v.Value), "")
 			b, err := base64.StdEncoding.DecodeString(raw)
@@ -163,7 +161,7 @@ func secretObjectName(o *kube.Object) string {
 func secretMatchText(ms []secrets.Match, document bool) string {
 	m := ms[0]
 	s := m.What
-	if m.Name != "" && m.What == "a literal credential" && document {
+	if m.Name != "" {
 		s = fmt.Sprintf("setting %s holds a literal credential", m.Name)
 	}
 	if document && m.Line > 0 {
@@ -226,12 +224,21 @@ func secretJudge(e secretEntry) (string, secretLevel) {
 			return "", secretNone
 		}
 		return fmt.Sprintf("%d bytes of binary data (a key store or key file?)", len(e.value)), secretCredential
-	case secrets.Placeholder(v) || secrets.Templated(v) || secrets.Dummy(v) || secrets.PublicOnly(v):
+	case secrets.Placeholder(v) || secrets.PublicOnly(v):
+		return "", secretNone
+	case (secrets.Dummy(v) || secrets.Templated(v)) && !strings.ContainsAny(v, "\n{["):
+		// A dummy or a template; a document is read setting by setting
+		// instead.
 		return "", secretNone
 	}
 	ms := secrets.Value(e.key, v)
 	document := strings.Contains(v, "\n")
 	switch {
+	case e.key == corev1.DockerConfigJsonKey || e.key == corev1.DockerConfigKey:
+		if strings.Contains(v, `"auth"`) || strings.Contains(v, `"password"`) || strings.Contains(v, `"identitytoken"`) {
+			return "container registry credentials" + secretBase64Note(e), secretCredential
+		}
+		return "", secretNone
 	case len(ms) > 0 && ms[0].Name == e.key && !document,
 		len(ms) == 0 && !document && secrets.Classify(e.key) == secrets.Strong && !secrets.Switch(v) && !secrets.Reference(v):
 		// In a Secret, a key named password holds one, even "password".

@@ -1,6 +1,10 @@
 package secrets
 
-import "testing"
+import (
+	"strings"
+	"testing"
+	"time"
+)
 
 func TestClassify(t *testing.T) {
 	for _, tc := range []struct {
@@ -343,4 +347,41 @@ func TestSettingDummies(t *testing.T) {
 			t.Errorf("Setting(%q, %q) = %v, want %v", tc.name, tc.value, got, tc.want)
 		}
 	}
+}
+
+// TestScanBounded proves that a key block without an end, or a huge
+// value, is read in linear time.
+func TestScanBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("-----BEGIN PRIVATE KEY-----\n")
+	for i := 0; i < 200000; i++ {
+		b.WriteString("MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n")
+	}
+	start := time.Now()
+	ms := Scan(b.String())
+	if len(ms) != 1 || ms[0].What != "a private key" {
+		t.Errorf("Scan = %+v", ms)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Scan took %v", d)
+	}
+}
+
+func FuzzScan(f *testing.F) {
+	for _, s := range []string{
+		"password=hunter2", "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----",
+		`{"token": "ghp_16C7e42F292c6912E7710c838347Ae178B4a"}`, "url: postgres://a:b@c/d", "<password>x</password>",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		lines := strings.Count(s, "\n") + 1
+		for _, m := range Scan(s) {
+			if m.Line < 0 || m.Line >= lines || m.What == "" {
+				t.Fatalf("bad match %+v for %q", m, s)
+			}
+		}
+		Value("password", s)
+		Classify(s)
+	})
 }

@@ -69,6 +69,9 @@ var credentialWords = map[string]bool{
 // public keys are not credentials and do not match.
 var pemBeginRe = regexp.MustCompile(`-----BEGIN ((?:RSA |DSA |EC |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----`)
 
+// pemBodyMax bounds how much of a key block's body is read.
+const pemBodyMax = 4096
+
 // pemBodyRe is the base64 body of a key block: a placeholder such as
 // "..." or "<key>" has none.
 var pemBodyRe = regexp.MustCompile(`[A-Za-z0-9+/]{40,}`)
@@ -396,15 +399,27 @@ func Scan(text string) []Match {
 		line := strings.TrimSuffix(lines[i], "\r")
 		if m := pemBeginRe.FindStringSubmatchIndex(line); m != nil {
 			what := pemWhat(line[m[2]:m[3]])
-			// The body runs to the END line (or, JSON-escaped, on this line).
-			body, end := line[m[1]:], i
-			for j := i + 1; j < len(lines) && !strings.Contains(body, "-----END"); j++ {
-				body, end = body+lines[j], j
+			// The body runs to the END line (or, JSON-escaped, on this
+			// line); its first few kilobytes tell a key from a placeholder.
+			var body strings.Builder
+			rest, end := line[m[1]:], i
+			for j := i + 1; ; j++ {
+				if k := strings.Index(rest, "-----END"); k >= 0 {
+					rest = rest[:k]
+					if body.Len() < pemBodyMax {
+						body.WriteString(rest)
+					}
+					break
+				}
+				if body.Len() < pemBodyMax {
+					body.WriteString(rest)
+				}
+				if j >= len(lines) {
+					break
+				}
+				rest, end = lines[j], j
 			}
-			if k := strings.Index(body, "-----END"); k >= 0 {
-				body = body[:k]
-			}
-			if pemBodyRe.MatchString(strings.ReplaceAll(body, `\n`, "")) {
+			if pemBodyRe.MatchString(strings.ReplaceAll(body.String(), `\n`, "")) {
 				out = append(out, Match{Line: i, What: what})
 			}
 			i = end
