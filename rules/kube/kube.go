@@ -69,6 +69,7 @@ func Rules() []*rule.Rule {
 	for _, c := range checkRules {
 		out = append(out, c.rule())
 	}
+	out = append(out, secretRules()...)
 	return append(out, workloadRules()...)
 }
 
