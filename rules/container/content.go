@@ -66,12 +66,15 @@ func contentRules() []*rule.Rule {
 			ID: "RC036", Slug: "credential-in-env", Kind: rule.Container, Severity: finding.High,
 			Title: "credential passed in an environment variable",
 			Tags:  []string{tagSecrets},
+			Peers: []string{"kube-linter:env-var-secret", "polaris:sensitiveContainerEnvVar", "kubescape:C-0012"},
 			Why: "A credential written into the command line or Compose file is kept in version control and shell " +
 				"history, shown by `ps` and `docker inspect` to anyone who may list containers, inherited by every child " +
 				"process, and often dumped in logs and crash reports. Names are judged as in DF007 (password, secret, " +
 				"token, apikey, ...; *_FILE, *_PATH and similar names are not). A variable whose value comes from the " +
 				"caller's environment (`-e NAME`, `NAME=${NAME}`) is not reported, nor are placeholders, switches " +
-				"(true, no, 0) and /run/secrets paths.",
+				"(true, no, 0), templates, references to a secret store and /run/secrets paths. A value that is a " +
+				"credential by its form (a GitHub or AWS key, a URL with a password, a private key) is reported whatever " +
+				"the variable's name.",
 			Bad:         "docker run -e DB_PASSWORD=hunter2 postgres:16",
 			Good:        "docker run -e POSTGRES_PASSWORD_FILE=/run/secrets/db_password -v ./db_password.txt:/run/secrets/db_password:ro postgres:16",
 			Remediation: "Pass the credential as a file: mount it (a Docker or Compose secret, or a read-only bind of a file kept out of version control) and point the application at it, for example with a `*_FILE` variable.",
@@ -80,7 +83,10 @@ func contentRules() []*rule.Rule {
 					if !e.HasValue || e.Unknown || e.FromVariable || strings.ContainsAny(e.Value, "$`") {
 						continue
 					}
-					if secrets.Literal(e.Name, e.Value) {
+					switch what := secrets.Form(e.Value); {
+					case what != "":
+						p.Reportf(e.Loc, "environment variable %s holds %s", e.Name, what)
+					case secrets.Setting(e.Name, e.Value):
 						p.Reportf(e.Loc, "environment variable %s holds a literal credential", e.Name)
 					}
 				}
