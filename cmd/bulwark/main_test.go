@@ -272,7 +272,7 @@ func TestExamples(t *testing.T) {
 	if code != exitFindings {
 		t.Fatalf("weak examples: exit %d", code)
 	}
-	for _, id := range []string{"DF001", "DF005", "DF007", "DF070", "RC001", "RC020", "RC036", "CP001", "KS001", "KS002", "KS005"} {
+	for _, id := range []string{"DF001", "DF005", "DF007", "DF070", "RC001", "RC020", "RC036", "CP001", "KS001", "KS002", "KS005", "KS040"} {
 		if !strings.Contains(out, `"rule_id": "`+id+`"`) {
 			t.Errorf("weak examples: no %s finding", id)
 		}
