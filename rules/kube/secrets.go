@@ -341,7 +341,10 @@ func secretConfigMapEntry(p *rule.Pass, o *kube.Object, e secretEntry) {
 		case !document:
 			p.Reportf(keyLoc, "%s %s key %q holds %s", name, e.field, e.key, m.What)
 		case e.blockStart > 0:
-			loc := finding.Location{Path: keyLoc.Path, Object: keyLoc.Object, Start: finding.Position{Line: e.blockStart + m.Line, Column: 1}}
+			loc, ok := o.LineAt(e.blockStart + m.Line)
+			if !ok {
+				loc = keyLoc
+			}
 			p.Reportf(loc, "%s %s key %q, line %d: %s", name, e.field, e.key, m.Line+1, secretMatchWhat(m))
 		default:
 			// A folded, quoted or base64 value: its lines are not the file's.

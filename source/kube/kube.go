@@ -30,6 +30,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
@@ -321,6 +322,24 @@ func (o *Object) Lookup(path ...string) (finding.Location, bool) {
 func (o *Object) Has(path ...string) bool {
 	_, ok := o.Lookup(path...)
 	return ok
+}
+
+// LineAt returns the location of the text on one line of the object, from
+// its first non-blank character to its end: for findings inside a literal
+// block scalar, whose lines are the file's lines. ok is false for a blank
+// line or one outside the object.
+func (o *Object) LineAt(line int) (loc finding.Location, ok bool) {
+	if line < o.Loc.Start.Line || line > o.LastLine() {
+		return o.Loc, false
+	}
+	text := strings.TrimRight(o.src.line(line), " \t")
+	body := strings.TrimLeft(text, " \t")
+	if body == "" {
+		return o.Loc, false
+	}
+	start := utf8.RuneCountInString(text[:len(text)-len(body)]) + 1
+	end := utf8.RuneCountInString(text) + 1
+	return finding.Location{Path: o.Loc.Path, Start: o.src.at(line, start), End: o.src.at(line, end), Object: o.Loc.Object}, true
 }
 
 // LastLine returns the last line of the object's text.

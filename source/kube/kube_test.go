@@ -286,3 +286,27 @@ func TestNotKubernetes(t *testing.T) {
 		}
 	}
 }
+
+// TestLineAt checks the location of one line of an object: its text
+// without indentation and trailing blanks, with byte offsets, and nothing
+// for blank lines or lines of another object.
+func TestLineAt(t *testing.T) {
+	src := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  app.properties: |\n    db.user=shop\n\n    db.password=Xk29vL7qPzé  \n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\n"
+	f, err := Parse("cm.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := f.Objects[0]
+	loc, ok := o.LineAt(9)
+	if !ok || loc.Start.Line != 9 || loc.Start.Column != 5 || loc.End.Column != 28 || loc.Object != "ConfigMap/app" {
+		t.Errorf("LineAt(9) = %+v, %v", loc, ok)
+	}
+	if got := src[loc.Start.Offset:loc.End.Offset]; got != "db.password=Xk29vL7qPzé" {
+		t.Errorf("LineAt(9) spans %q", got)
+	}
+	for _, line := range []int{0, 8, 11, 99} {
+		if _, ok := o.LineAt(line); ok {
+			t.Errorf("LineAt(%d) found a line", line)
+		}
+	}
+}
