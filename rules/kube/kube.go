@@ -41,7 +41,7 @@ func Rules() []*rule.Rule {
 	for _, c := range checkRules {
 		out = append(out, c.rule())
 	}
-	return append(out, workloadRules()...)
+	return append(append(out, workloadRules()...), catalogueRules()...)
 }
 
 // checkRule describes the rule of one Pod Security Admission check.
