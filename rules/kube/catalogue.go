@@ -15,7 +15,8 @@ import (
 // (reliability.go), what a workload exposes (exposure.go), and the rules
 // that relate objects across a scan (relations.go).
 func catalogueRules() []*rule.Rule {
-	return []*rule.Rule{apiRule(true), apiRule(false)}
+	out := []*rule.Rule{apiRule(true), apiRule(false)}
+	return append(out, reliabilityRules()...)
 }
 
 // cataObjects returns the objects of the pass's manifest that the rules of
