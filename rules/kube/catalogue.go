@@ -16,7 +16,8 @@ import (
 // that relate objects across a scan (relations.go).
 func catalogueRules() []*rule.Rule {
 	out := []*rule.Rule{apiRule(true), apiRule(false)}
-	return append(out, reliabilityRules()...)
+	out = append(out, reliabilityRules()...)
+	return append(out, exposureRules()...)
 }
 
 // cataObjects returns the objects of the pass's manifest that the rules of
