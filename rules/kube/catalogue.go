@@ -17,7 +17,8 @@ import (
 func catalogueRules() []*rule.Rule {
 	out := []*rule.Rule{apiRule(true), apiRule(false)}
 	out = append(out, reliabilityRules()...)
-	return append(out, exposureRules()...)
+	out = append(out, exposureRules()...)
+	return append(out, relationRules()...)
 }
 
 // cataObjects returns the objects of the pass's manifest that the rules of
