@@ -210,6 +210,7 @@ func privilegeRules() []*rule.Rule {
 			ID: "RC007", Slug: "writable-rootfs", Kind: rule.Container, Severity: finding.Low,
 			Title: "container root file system is writable",
 			Tags:  []string{tagLeastPrivilege, "cis-docker:5.13"},
+			Peers: []string{"trivy:KSV-0014", "kube-linter:no-read-only-root-fs", "polaris:notReadOnlyRootFilesystem", "kube-score:container-security-context-readonlyrootfilesystem", "kubescape:C-0017"},
 			Why: "A writable root file system lets an intruder change binaries and configuration, drop tools and " +
 				"persist for the life of the container. A read-only root, with tmpfs mounts or volumes for the few " +
 				"paths the application writes, makes the container immutable.",

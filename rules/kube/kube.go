@@ -204,6 +204,7 @@ func levelRule() *rule.Rule {
 		ID: "KS000", Slug: "pss-level", Kind: rule.Kube, Severity: finding.Info,
 		Title: "workload does not meet the restricted Pod Security Standard",
 		Tags:  []string{tagBaseline, tagRestricted},
+		Peers: []string{"trivy:KSV-0118", "kubescape:C-0211"},
 		Why: "A namespace labelled pod-security.kubernetes.io/enforce=restricted (or baseline) rejects pods that do not " +
 			"meet that level. This summary says which level each workload meets and how many fields stand between it " +
 			"and the next; the KS001-KS019 findings name each field.",
