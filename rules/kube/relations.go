@@ -678,7 +678,7 @@ func hpaRule() *rule.Rule {
 		Title: "HorizontalPodAutoscaler cannot keep the workload available",
 		Peers: []string{"kube-linter:hpa-minimum-three-replicas", "kube-linter:dangling-horizontalpodautoscaler",
 			"polaris:hpaMinAvailability", "polaris:hpaMaxAvailability", "kube-score:horizontalpodautoscaler-has-target",
-			"kube-score:horizontalpodautoscaler-replicas", "kube-score:deployment-targeted-by-hpa-does-not-have-replicas-configured"},
+			"kube-score:horizontalpodautoscaler-replicas", "kube-score:deployment-targeted-by-hpa-does-not-have-replicas-configured", "kubescape:C-0300"},
 		Why: "An autoscaler with minReplicas 1 scales the workload down to a single pod, which any rollout or drain takes " +
 			"away; one whose maxReplicas is not above minReplicas cannot scale; one whose target is not in the scan " +
 			"(while the scan holds workloads of that kind beside it) scales nothing. A Deployment or StatefulSet that sets " +

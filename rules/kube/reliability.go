@@ -202,8 +202,8 @@ func serviceAccountFieldRule() *rule.Rule {
 			}
 			for _, o := range objects {
 				_, spec, prefix, ok := kube.PodSpecOf(o)
-				if !ok || !o.Has(reliaPath(prefix, "serviceAccount")...) {
-					continue
+				if !ok || spec.DeprecatedServiceAccount == "" || !o.Has(reliaPath(prefix, "serviceAccount")...) {
+					continue // an empty value names no account
 				}
 				// The API server writes both fields, equal, into every pod it
 				// returns: a manifest copied from `kubectl get -o yaml`
