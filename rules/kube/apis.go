@@ -55,10 +55,10 @@ func apiLifecycleOf(apiVersion, kind string) (apiLifecycle, bool) {
 	return apiLifecycle{}, false
 }
 
-// parseKubeMinor reads a Kubernetes version as rule.Settings.KubeVersion
+// apiParseVersion reads a Kubernetes version as rule.Settings.KubeVersion
 // holds it ("v1.30", "1.30", "v1.30.2"); "" is the newest release Bulwark
 // knows.
-func parseKubeMinor(s string) (kubeMinor, error) {
+func apiParseVersion(s string) (kubeMinor, error) {
 	if s == "" {
 		return newestKubeMinor, nil
 	}
@@ -77,8 +77,8 @@ func parseKubeMinor(s string) (kubeMinor, error) {
 	return v, nil
 }
 
-// replacementText says what to use instead.
-func replacementText(l apiLifecycle) string {
+// apiReplacementText says what to use instead.
+func apiReplacementText(l apiLifecycle) string {
 	if l.Replacement == "" {
 		return "no replacement is served: remove the object or move to what replaced the feature"
 	}
@@ -119,7 +119,7 @@ func apiRule(removed bool) *rule.Rule {
 		if err != nil {
 			return err
 		}
-		target, err := parseKubeMinor(p.Settings.KubeVersion)
+		target, err := apiParseVersion(p.Settings.KubeVersion)
 		if err != nil {
 			return err
 		}
@@ -132,10 +132,10 @@ func apiRule(removed bool) *rule.Rule {
 			switch {
 			case removed && gone:
 				p.Reportf(o.At("apiVersion"), "%s %s is not served since Kubernetes %s (target %s): %s",
-					o.APIVersion, o.Kind, l.Removed, target, replacementText(l))
+					o.APIVersion, o.Kind, l.Removed, target, apiReplacementText(l))
 			case !removed && !gone && target.atLeast(l.Deprecated):
 				p.Reportf(o.At("apiVersion"), "%s %s is deprecated since Kubernetes %s and removed in %s: %s",
-					o.APIVersion, o.Kind, l.Deprecated, l.Removed, replacementText(l))
+					o.APIVersion, o.Kind, l.Deprecated, l.Removed, apiReplacementText(l))
 			}
 		}
 		return nil

@@ -79,9 +79,9 @@ func TestParseKubeMinor(t *testing.T) {
 		{in: "v1", err: true},
 		{in: "v1.x", err: true},
 	} {
-		got, err := parseKubeMinor(tc.in)
+		got, err := apiParseVersion(tc.in)
 		if (err != nil) != tc.err || !tc.err && got != tc.want {
-			t.Errorf("parseKubeMinor(%q) = %v, %v; want %v (error %v)", tc.in, got, err, tc.want, tc.err)
+			t.Errorf("apiParseVersion(%q) = %v, %v; want %v (error %v)", tc.in, got, err, tc.want, tc.err)
 		}
 	}
 }
@@ -100,12 +100,12 @@ func TestAPIRulesByVersion(t *testing.T) {
 		{"v1.25", []string{"KS034"}},
 		{"", []string{"KS034"}},
 	} {
-		got := runRules(t, doc, tc.version, apiRule(true), apiRule(false))
+		got := cataRun(t, doc, tc.version, apiRule(true), apiRule(false))
 		if !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("Kubernetes %q: got %v, want %v", tc.version, got, tc.want)
 		}
 	}
-	if _, err := runRulesErr(doc, "one.thirty", apiRule(true)); err == nil {
+	if _, err := cataRunErr(doc, "one.thirty", apiRule(true)); err == nil {
 		t.Error("an unreadable Kubernetes version is not an error")
 	}
 }

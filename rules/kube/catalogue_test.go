@@ -8,9 +8,9 @@ import (
 	"github.com/bulwark-sec/bulwark/source/kube"
 )
 
-// runRulesErr runs rules over one manifest for a Kubernetes version and
+// cataRunErr runs rules over one manifest for a Kubernetes version and
 // returns the IDs of their findings in order.
-func runRulesErr(doc, version string, rules ...*rule.Rule) ([]string, error) {
+func cataRunErr(doc, version string, rules ...*rule.Rule) ([]string, error) {
 	f, err := kube.Parse("m.yaml", []byte(doc))
 	if err != nil {
 		return nil, err
@@ -26,9 +26,9 @@ func runRulesErr(doc, version string, rules ...*rule.Rule) ([]string, error) {
 	return got, nil
 }
 
-func runRules(t *testing.T, doc, version string, rules ...*rule.Rule) []string {
+func cataRun(t *testing.T, doc, version string, rules ...*rule.Rule) []string {
 	t.Helper()
-	got, err := runRulesErr(doc, version, rules...)
+	got, err := cataRunErr(doc, version, rules...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -596,18 +596,18 @@ func (ix *relIndex) pdbMinAgainstReplicas(p *rule.Pass, b *kube.Object, minAvail
 	}
 }
 
-// spreadKeys are the topology keys that put replicas on different nodes
+// relSpreadKeys are the topology keys that put replicas on different nodes
 // or zones.
-var spreadKeys = map[string]bool{
+var relSpreadKeys = map[string]bool{
 	"kubernetes.io/hostname":                 true,
 	"topology.kubernetes.io/zone":            true,
 	"failure-domain.beta.kubernetes.io/zone": true,
 }
 
-// spreads reports whether a pod spec keeps its own replicas apart: a pod
+// relSpreads reports whether a pod spec keeps its own replicas apart: a pod
 // anti-affinity term or a topology spread constraint, over nodes or
 // zones, whose selector matches the pod's own labels.
-func spreads(spec *corev1.PodSpec, own labels.Set) bool {
+func relSpreads(spec *corev1.PodSpec, own labels.Set) bool {
 	matches := func(sel *metav1.LabelSelector) bool {
 		if sel == nil {
 			return false
@@ -616,7 +616,7 @@ func spreads(spec *corev1.PodSpec, own labels.Set) bool {
 		return err == nil && !s.Empty() && s.Matches(own)
 	}
 	for _, c := range spec.TopologySpreadConstraints {
-		if spreadKeys[c.TopologyKey] && matches(c.LabelSelector) {
+		if relSpreadKeys[c.TopologyKey] && matches(c.LabelSelector) {
 			return true
 		}
 	}
@@ -625,12 +625,12 @@ func spreads(spec *corev1.PodSpec, own labels.Set) bool {
 	}
 	anti := spec.Affinity.PodAntiAffinity
 	for _, t := range anti.RequiredDuringSchedulingIgnoredDuringExecution {
-		if spreadKeys[t.TopologyKey] && matches(t.LabelSelector) {
+		if relSpreadKeys[t.TopologyKey] && matches(t.LabelSelector) {
 			return true
 		}
 	}
 	for _, w := range anti.PreferredDuringSchedulingIgnoredDuringExecution {
-		if spreadKeys[w.PodAffinityTerm.TopologyKey] && matches(w.PodAffinityTerm.LabelSelector) {
+		if relSpreadKeys[w.PodAffinityTerm.TopologyKey] && matches(w.PodAffinityTerm.LabelSelector) {
 			return true
 		}
 	}
@@ -662,7 +662,7 @@ func spreadRule() *rule.Rule {
 					continue
 				}
 				_, spec, prefix, _ := kube.PodSpecOf(o)
-				if multi, _ := ix.relMultiReplica(w); !multi || spreads(spec, relPodLabels(o, nil)) {
+				if multi, _ := ix.relMultiReplica(w); !multi || relSpreads(spec, relPodLabels(o, nil)) {
 					continue
 				}
 				p.Reportf(o.At(prefix...), "%s runs several replicas with no pod anti-affinity or topology spread constraint over nodes or zones: they may all land on one node", relName(o))

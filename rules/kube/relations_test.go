@@ -11,9 +11,9 @@ import (
 	"github.com/bulwark-sec/bulwark/source/kube"
 )
 
-// runSet runs a KubeSet rule over manifests given by path and returns
+// relRunSet runs a KubeSet rule over manifests given by path and returns
 // "path:line" of each finding, sorted.
-func runSet(t *testing.T, r *rule.Rule, files map[string]string) []string {
+func relRunSet(t *testing.T, r *rule.Rule, files map[string]string) []string {
 	t.Helper()
 	var set kube.Set
 	var paths []string
@@ -39,7 +39,7 @@ func runSet(t *testing.T, r *rule.Rule, files map[string]string) []string {
 	return got
 }
 
-func deployment(name, ns string, replicas int) string {
+func relDeployment(name, ns string, replicas int) string {
 	meta := "  name: " + name + "\n"
 	if ns != "" {
 		meta += "  namespace: " + ns + "\n"
@@ -49,7 +49,7 @@ func deployment(name, ns string, replicas int) string {
 		"  template:\n    metadata:\n      labels: {app: " + name + "}\n    spec:\n      containers:\n        - name: app\n          image: app:1.0\n"
 }
 
-func service(name, ns, app string) string {
+func relService(name, ns, app string) string {
 	meta := "  name: " + name + "\n"
 	if ns != "" {
 		meta += "  namespace: " + ns + "\n"
@@ -71,44 +71,44 @@ func TestRelationsAcrossFiles(t *testing.T) {
 		{
 			name:  "a budget in another folder still covers the Deployment",
 			rule:  pdbMissingRule(),
-			files: map[string]string{"apps/web/deploy.yaml": deployment("web", "", 3), "policies/pdb.yaml": pdb},
+			files: map[string]string{"apps/web/deploy.yaml": relDeployment("web", "", 3), "policies/pdb.yaml": pdb},
 		},
 		{
 			name:  "a budget of another namespace does not",
 			rule:  pdbMissingRule(),
-			files: map[string]string{"apps/web/deploy.yaml": deployment("web", "shop", 3), "policies/pdb.yaml": strings.Replace(pdb, "name: web\n", "name: web\n  namespace: blog\n", 1)},
+			files: map[string]string{"apps/web/deploy.yaml": relDeployment("web", "shop", 3), "policies/pdb.yaml": strings.Replace(pdb, "name: web\n", "name: web\n  namespace: blog\n", 1)},
 			want:  []string{"apps/web/deploy.yaml:4"},
 		},
 		{
 			name:  "a Service in an unrelated folder does not make a single replica a finding",
 			rule:  replicasRule(),
-			files: map[string]string{"a/deploy.yaml": deployment("web", "", 1), "b/svc.yaml": service("web", "", "web")},
+			files: map[string]string{"a/deploy.yaml": relDeployment("web", "", 1), "b/svc.yaml": relService("web", "", "web")},
 		},
 		{
 			name:  "a Service in a folder above does",
 			rule:  replicasRule(),
-			files: map[string]string{"app/base/deploy.yaml": deployment("web", "", 1), "app/svc.yaml": service("web", "", "web")},
+			files: map[string]string{"app/base/deploy.yaml": relDeployment("web", "", 1), "app/svc.yaml": relService("web", "", "web")},
 			want:  []string{"app/base/deploy.yaml:6"},
 		},
 		{
 			name:  "a dangling Service needs workloads of its very namespace nearby",
 			rule:  danglingServiceRule(),
-			files: map[string]string{"app/deploy.yaml": deployment("web", "", 1), "app/svc.yaml": service("metrics", "monitoring", "exporter")},
+			files: map[string]string{"app/deploy.yaml": relDeployment("web", "", 1), "app/svc.yaml": relService("metrics", "monitoring", "exporter")},
 		},
 		{
 			name:  "with them, it is reported",
 			rule:  danglingServiceRule(),
-			files: map[string]string{"app/deploy.yaml": deployment("web", "shop", 1), "app/svc.yaml": service("metrics", "shop", "exporter")},
+			files: map[string]string{"app/deploy.yaml": relDeployment("web", "shop", 1), "app/svc.yaml": relService("metrics", "shop", "exporter")},
 			want:  []string{"app/svc.yaml:7"},
 		},
 		{
 			name:  "pods selected in another folder count",
 			rule:  danglingServiceRule(),
-			files: map[string]string{"app/deploy.yaml": deployment("api", "", 1), "other/deploy.yaml": deployment("web", "", 1), "app/svc.yaml": service("web", "", "web")},
+			files: map[string]string{"app/deploy.yaml": relDeployment("api", "", 1), "other/deploy.yaml": relDeployment("web", "", 1), "app/svc.yaml": relService("web", "", "web")},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := runSet(t, tc.rule, tc.files)
+			got := relRunSet(t, tc.rule, tc.files)
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("got %v, want %v", got, tc.want)
 			}
