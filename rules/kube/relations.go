@@ -110,12 +110,20 @@ func relSet(p *rule.Pass) (*relIndex, error) {
 			}
 			ix.hpas = append(ix.hpas, h)
 		case nil:
-			if !kube.Known(o.APIVersion, o.Kind) {
+			if relCustomKind(o) {
 				ix.custom = append(ix.custom, o)
 			}
 		}
 	}
 	return ix, nil
+}
+
+// relCustomKind reports whether an object is a custom resource: of an API
+// group outside Kubernetes' own (whose groups are unqualified or end in
+// .k8s.io), such as an operator's monitoring.coreos.com/v1 Prometheus.
+func relCustomKind(o *kube.Object) bool {
+	group, _, found := strings.Cut(o.APIVersion, "/")
+	return found && strings.Contains(group, ".") && !strings.HasSuffix(group, ".k8s.io") && !kube.Known(o.APIVersion, o.Kind)
 }
 
 // relSameNamespace reports whether two objects may be in one namespace.
