@@ -131,6 +131,7 @@ func mountRules() []*rule.Rule {
 			ID: "RC020", Slug: "engine-socket-mounted", Kind: rule.Container, Severity: finding.Critical,
 			Title: "container engine's API socket is mounted",
 			Tags:  []string{tagLeastPrivilege, "cis-docker:5.32"},
+			Peers: []string{"trivy:KSV-0006", "kube-linter:docker-sock", "kubescape:C-0074"},
 			Why: "Whoever can talk to the Docker socket can start a privileged container that mounts the host's root: " +
 				"mounting /var/run/docker.sock into a container hands root on the host to anything that compromises " +
 				"it. Mounting it read-only does not help, since a socket can still be connected to. The same holds for " +
@@ -165,6 +166,7 @@ func mountRules() []*rule.Rule {
 			ID: "RC021", Slug: "sensitive-mount-writable", Kind: rule.Container, Severity: finding.High,
 			Title: "sensitive host path is mounted read-write",
 			Tags:  []string{tagLeastPrivilege, "cis-docker:5.6"},
+			Peers: []string{"trivy:KSV-0121", "kube-linter:sensitive-host-mounts"},
 			Why: "A container that can write the host's system folders (/, /boot, /dev, /etc, /lib, /proc, /sys, /usr, " +
 				"/root, /var/lib/docker, /etc/kubernetes, ...) can plant binaries, cron jobs, SSH keys or kernel " +
 				"settings that run on the host: it owns the host. /etc/passwd and /etc/group are reported only when writable.",
@@ -183,6 +185,7 @@ func mountRules() []*rule.Rule {
 			ID: "RC022", Slug: "sensitive-mount", Kind: rule.Container, Severity: finding.Medium,
 			Title: "sensitive host path is mounted read-only",
 			Tags:  []string{tagLeastPrivilege, "cis-docker:5.6"},
+			Peers: []string{"trivy:KSV-0121", "kube-linter:sensitive-host-mounts"},
 			Why: "Even read-only, the host's system folders (/, /etc, /proc, /sys, /root, /var/lib/docker, ...) " +
 				"show a container the host's configuration, password hashes, keys, other containers' files and process " +
 				"information: material for the next step of an attack. Monitoring agents need some of them; other " +

@@ -27,7 +27,7 @@ func resourceRules() []*rule.Rule {
 			ID: "RC026", Slug: "no-memory-limit", Kind: rule.Container, Severity: finding.Medium,
 			Title: "container has no memory limit",
 			Tags:  []string{tagResources, "cis-docker:5.11", "seed:kubernetes-hardening"},
-			Peers: []string{"trivy:KSV-0018", "polaris:memoryLimitsMissing", "kube-score:container-resources", "kubescape:C-0271"},
+			Peers: []string{"trivy:KSV-0018", "polaris:memoryLimitsMissing", "kube-score:container-resources", "kubescape:C-0271", "kubescape:C-0004"},
 			Why: "Without a memory limit one container (a leak, a flood of requests, an attacker) can use all of the " +
 				"host's memory, and the kernel's out-of-memory killer then picks victims among every process on the host.",
 			Bad:         "docker run myapp:1.4",
@@ -73,7 +73,7 @@ func resourceRules() []*rule.Rule {
 			ID: "RC028", Slug: "no-cpu-limit", Kind: rule.Container, Severity: finding.Low,
 			Title: "container has no CPU limit",
 			Tags:  []string{tagResources, "cis-docker:5.12", "seed:kubernetes-hardening"},
-			Peers: []string{"trivy:KSV-0011", "polaris:cpuLimitsMissing", "kubescape:C-0270"},
+			Peers: []string{"trivy:KSV-0011", "polaris:cpuLimitsMissing", "kube-score:container-resources", "kubescape:C-0270", "kubescape:C-0050"},
 			Why: "Without a CPU limit one container can keep every core of the host busy and starve the others. " +
 				"A limit is --cpus (Compose `cpus:` or `deploy.resources.limits.cpus`), --cpu-quota, or --cpuset-cpus. " +
 				"--cpu-shares (the setting CIS 5.12 names) is only a relative weight under contention and caps nothing, " +

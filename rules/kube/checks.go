@@ -9,7 +9,7 @@ var checkRules = []checkRule{
 	{
 		id: "KS001", slug: "pss-privileged", check: "privileged", level: pss.Baseline,
 		title: "container runs privileged",
-		peers: []string{"trivy:KSV-0017", "kube-linter:privileged-container", "polaris:runAsPrivileged"},
+		peers: []string{"trivy:KSV-0017", "kube-linter:privileged-container", "polaris:runAsPrivileged", "kube-score:container-security-context-privileged", "kubescape:C-0057"},
 		why: "A privileged container gets every capability and every host device, without seccomp, AppArmor or " +
 			"SELinux confinement: root in it is root on the node.",
 		bad:         "securityContext:\n  privileged: true",
@@ -19,7 +19,7 @@ var checkRules = []checkRule{
 	{
 		id: "KS002", slug: "pss-host-namespaces", check: "hostNamespaces", level: pss.Baseline,
 		title: "pod shares the node's network, PID or IPC namespace",
-		peers: []string{"trivy:KSV-0009", "trivy:KSV-0010", "trivy:KSV-0008", "kube-linter:host-network", "kube-linter:host-pid", "kube-linter:host-ipc", "polaris:hostNetworkSet", "polaris:hostPIDSet", "polaris:hostIPCSet"},
+		peers: []string{"trivy:KSV-0009", "trivy:KSV-0010", "trivy:KSV-0008", "kube-linter:host-network", "kube-linter:host-pid", "kube-linter:host-ipc", "polaris:hostNetworkSet", "polaris:hostPIDSet", "polaris:hostIPCSet", "kubescape:C-0041", "kubescape:C-0038", "kubescape:C-0275", "kubescape:C-0276"},
 		why: "hostNetwork lets the pod sniff and bind the node's interfaces and reach services bound to localhost; " +
 			"hostPID lets it see and signal every process of the node; hostIPC lets it read other processes' shared memory.",
 		bad:         "spec:\n  hostNetwork: true\n  hostPID: true",
@@ -29,7 +29,7 @@ var checkRules = []checkRule{
 	{
 		id: "KS003", slug: "pss-windows-host-process", check: "windowsHostProcess", level: pss.Baseline,
 		title:       "Windows pod runs as a host process",
-		peers:       []string{"trivy:KSV-0103", "polaris:hostProcess"},
+		peers:       []string{"trivy:KSV-0103", "polaris:hostProcess", "kubescape:C-0202"},
 		why:         "A Windows HostProcess container runs directly on the node with the node's privileges: no isolation at all.",
 		bad:         "securityContext:\n  windowsOptions:\n    hostProcess: true",
 		good:        "securityContext:\n  windowsOptions:\n    runAsUserName: ContainerUser",
@@ -38,7 +38,7 @@ var checkRules = []checkRule{
 	{
 		id: "KS004", slug: "pss-capabilities-baseline", check: "capabilities_baseline", level: pss.Baseline,
 		title: "container adds a capability beyond the baseline set",
-		peers: []string{"trivy:KSV-0022", "polaris:dangerousCapabilities"},
+		peers: []string{"trivy:KSV-0022", "polaris:dangerousCapabilities", "trivy:KSV-0005", "trivy:KSV-0119", "trivy:KSV-0120", "kubescape:C-0046"},
 		why: "Capabilities beyond the runtime's default set (SYS_ADMIN, NET_ADMIN, SYS_PTRACE, SYS_MODULE, NET_RAW, ...) " +
 			"give root in the container powers over the node's kernel and are the usual way out of a container.",
 		bad:         "securityContext:\n  capabilities:\n    add: [SYS_ADMIN]",
@@ -48,7 +48,7 @@ var checkRules = []checkRule{
 	{
 		id: "KS005", slug: "pss-host-path-volumes", check: "hostPathVolumes", level: pss.Baseline,
 		title: "pod mounts a hostPath volume",
-		peers: []string{"trivy:KSV-0023", "polaris:hostPathSet"},
+		peers: []string{"trivy:KSV-0023", "polaris:hostPathSet", "kubescape:C-0048", "kube-linter:writable-host-mount", "kubescape:C-0045", "kubescape:C-0020"},
 		why: "A hostPath volume exposes the node's file system to the pod: a writable one lets it plant files on the node, " +
 			"and even a read-only one can leak credentials and other pods' data.",
 		bad:         "volumes:\n- name: host\n  hostPath:\n    path: /var/run/docker.sock",
@@ -58,7 +58,7 @@ var checkRules = []checkRule{
 	{
 		id: "KS006", slug: "pss-host-ports", check: "hostPorts", level: pss.Baseline,
 		title: "container binds a port on the node",
-		peers: []string{"trivy:KSV-0024", "polaris:hostPortSet"},
+		peers: []string{"trivy:KSV-0024", "polaris:hostPortSet", "kubescape:C-0044"},
 		why: "A hostPort binds the port on the node's own interfaces, bypassing Services and most NetworkPolicies, " +
 			"and ties the pod to nodes where the port is free.",
 		bad:         "ports:\n- containerPort: 8080\n  hostPort: 8080",
@@ -122,7 +122,7 @@ var checkRules = []checkRule{
 	{
 		id: "KS013", slug: "pss-allow-privilege-escalation", check: "allowPrivilegeEscalation", level: pss.Restricted,
 		title: "container may gain privileges",
-		peers: []string{"trivy:KSV-0001", "kube-linter:privilege-escalation-container", "polaris:privilegeEscalationAllowed"},
+		peers: []string{"trivy:KSV-0001", "kube-linter:privilege-escalation-container", "polaris:privilegeEscalationAllowed", "kubescape:C-0016"},
 		why: "Unless allowPrivilegeEscalation is false, a process can gain privileges through setuid binaries or file " +
 			"capabilities (no_new_privs is not set).",
 		bad:         "securityContext:\n  allowPrivilegeEscalation: true",
@@ -133,7 +133,7 @@ var checkRules = []checkRule{
 	{
 		id: "KS014", slug: "pss-run-as-non-root", check: "runAsNonRoot", level: pss.Restricted,
 		title:       "containers are not required to run as non-root",
-		peers:       []string{"trivy:KSV-0012", "kube-linter:run-as-non-root", "polaris:runAsRootAllowed"},
+		peers:       []string{"trivy:KSV-0012", "kube-linter:run-as-non-root", "polaris:runAsRootAllowed", "kubescape:C-0013"},
 		why:         "Without runAsNonRoot: true the kubelet starts a container whose image runs as root, and root in a container is one kernel bug away from root on the node.",
 		bad:         "securityContext:\n  runAsNonRoot: false",
 		good:        "securityContext:\n  runAsNonRoot: true\n  runAsUser: 10001",
@@ -152,7 +152,7 @@ var checkRules = []checkRule{
 	{
 		id: "KS016", slug: "pss-seccomp-restricted", check: "seccompProfile_restricted", level: pss.Restricted,
 		title: "no seccomp profile is required",
-		peers: []string{"trivy:KSV-0030"},
+		peers: []string{"trivy:KSV-0030", "kube-score:container-seccomp-profile", "polaris:linuxHardening", "kubescape:C-0210", "kubescape:C-0055"},
 		why: "The restricted standard requires a RuntimeDefault or Localhost seccomp profile set explicitly, at the pod " +
 			"or in every container, so that the container's system calls are filtered whatever the node's default.",
 		bad:         "securityContext:\n  runAsNonRoot: true",
@@ -164,7 +164,7 @@ var checkRules = []checkRule{
 	{
 		id: "KS017", slug: "pss-capabilities-restricted", check: "capabilities_restricted", level: pss.Restricted,
 		title: "container does not drop ALL capabilities",
-		peers: []string{"trivy:KSV-0106", "polaris:insecureCapabilities"},
+		peers: []string{"trivy:KSV-0106", "polaris:insecureCapabilities", "trivy:KSV-0003", "trivy:KSV-0004", "kube-linter:drop-net-raw-capability"},
 		why: "The restricted standard requires every container to drop ALL capabilities and add back at most " +
 			"NET_BIND_SERVICE: the runtime's default set (NET_RAW, CHOWN, SETUID, ...) is more than most programs need.",
 		bad:         "securityContext:\n  capabilities:\n    add: [CHOWN]",

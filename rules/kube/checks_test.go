@@ -68,9 +68,12 @@ func TestSeedSecurePod(t *testing.T) {
 	}
 	// The workload rules add what the seed's pod section does not cover:
 	// no digest (KS022), no probes (KS023, KS024), the token automounted
-	// (KS025) for the default service account (KS026). None of its own
-	// practices (requests and limits, the security context) fires.
-	want := []string{"KS000", "KS016", "KS022", "KS023", "KS024", "KS025", "KS026"}
+	// (KS025) for the default service account (KS026); the peers' checks
+	// add that it is a bare Pod (KS072) and that its IDs (1000, 3000,
+	// 2000) are low enough to be users and groups of the node (KS079).
+	// None of its own practices (requests and limits, runAsNonRoot,
+	// privilege escalation, capabilities, read-only root) fires.
+	want := []string{"KS000", "KS016", "KS022", "KS023", "KS024", "KS025", "KS026", "KS072", "KS079", "KS079", "KS079"}
 	if !slices.Equal(got, want) {
 		t.Errorf("the seed's secure pod gets %v, want %v", got, want)
 	}

@@ -70,7 +70,7 @@ func Rules() []*rule.Rule {
 		out = append(out, c.rule())
 	}
 	out = append(out, secretRules()...)
-	return append(out, workloadRules()...)
+	return append(append(out, workloadRules()...), catalogueRules()...)
 }
 
 // checkRule describes the rule of one Pod Security Admission check.
@@ -243,6 +243,7 @@ func levelRule() *rule.Rule {
 		ID: "KS000", Slug: "pss-level", Kind: rule.Kube, Severity: finding.Info,
 		Title: "workload does not meet the restricted Pod Security Standard",
 		Tags:  []string{tagSummary},
+		Peers: []string{"trivy:KSV-0118", "kubescape:C-0211"},
 		Why: "A namespace labelled pod-security.kubernetes.io/enforce=restricted (or baseline) rejects pods that do not " +
 			"meet that level. This summary says which level each workload meets and how many fields stand between it " +
 			"and the next; the KS001-KS019 findings name each field.",

@@ -23,12 +23,12 @@ const tagSeed = "seed:kubernetes-hardening"
 func workloadRules() []*rule.Rule {
 	return []*rule.Rule{
 		resourceRule("KS020", "kube-memory-request", corev1.ResourceMemory, "requests", finding.Low,
-			[]string{"trivy:KSV-0016", "kube-linter:unset-memory-requirements", "polaris:memoryRequestsMissing", "kube-score:container-resources", "kubescape:C-0269"},
+			[]string{"trivy:KSV-0016", "kube-linter:unset-memory-requirements", "polaris:memoryRequestsMissing", "kube-score:container-resources", "kubescape:C-0269", "kubescape:C-0004"},
 			"Without a memory request the scheduler places the pod as if it needed no memory, overcommits the node, and "+
 				"the pod is among the first evicted under memory pressure.",
 			"Set resources.requests.memory to what the container uses normally."),
 		resourceRule("KS021", "kube-cpu-request", corev1.ResourceCPU, "requests", finding.Low,
-			[]string{"trivy:KSV-0015", "kube-linter:unset-cpu-requirements", "polaris:cpuRequestsMissing", "kube-score:container-resources", "kubescape:C-0268"},
+			[]string{"trivy:KSV-0015", "kube-linter:unset-cpu-requirements", "polaris:cpuRequestsMissing", "kube-score:container-resources", "kubescape:C-0268", "kubescape:C-0050"},
 			"Without a CPU request the scheduler places the pod as if it needed no CPU, and under contention the "+
 				"container gets the smallest share of the node.",
 			"Set resources.requests.cpu (for example \"100m\")."),
@@ -234,7 +234,7 @@ func automountRule() *rule.Rule {
 	return &rule.Rule{
 		ID: "KS025", Slug: "kube-service-account-token-automount", Kind: rule.Kube, Severity: finding.Medium,
 		Title: "pod mounts a service account token it may not need",
-		Peers: []string{"trivy:KSV-0036", "polaris:automountServiceAccountToken", "kubescape:C-0034"},
+		Peers: []string{"trivy:KSV-0036", "polaris:automountServiceAccountToken", "kubescape:C-0034", "kubescape:C-0190", "kubescape:C-0261"},
 		Why: "Unless automountServiceAccountToken is false, every container of the pod gets a token of its service " +
 			"account at /var/run/secrets/kubernetes.io/serviceaccount: whoever takes over the container can call the " +
 			"Kubernetes API with the account's permissions.",
@@ -320,7 +320,7 @@ func defaultNamespaceRule() *rule.Rule {
 	return &rule.Rule{
 		ID: "KS027", Slug: "kube-default-namespace", Kind: rule.Kube, Severity: finding.Info,
 		Title:       "workload is placed in the default namespace",
-		Peers:       []string{"trivy:KSV-0110", "kube-linter:use-namespace", "kubescape:C-0061"},
+		Peers:       []string{"trivy:KSV-0110", "kube-linter:use-namespace", "kubescape:C-0061", "kubescape:C-0212"},
 		Why:         "The default namespace is where everything lands by accident: sharing it makes RBAC, NetworkPolicies, quotas and Pod Security labels apply to unrelated workloads at once.",
 		Bad:         "metadata:\n  name: web\n  namespace: default",
 		Good:        "metadata:\n  name: web\n  namespace: shop",
