@@ -28,23 +28,26 @@ const literalWhat = "a literal credential"
 // name holds them: the documented prefixes and lengths of the issuers'
 // tokens.
 var tokenForms = []struct {
-	what string
-	re   *regexp.Regexp
+	// hints are strings one of which every match contains: a line with
+	// none of them is not run through re.
+	hints []string
+	what  string
+	re    *regexp.Regexp
 }{
-	{"an AWS access key ID", regexp.MustCompile(`\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b`)},
-	{"a GitHub token", regexp.MustCompile(`\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b`)},
-	{"a GitHub token", regexp.MustCompile(`\bgithub_pat_[A-Za-z0-9_]{80,}`)},
-	{"a GitLab token", regexp.MustCompile(`\bglpat-[A-Za-z0-9_-]{20,}`)},
-	{"a Slack token", regexp.MustCompile(`\bxox[abposr]-[0-9]{8,}-[A-Za-z0-9-]{10,}`)},
-	{"a Slack webhook URL", regexp.MustCompile(`https://hooks\.slack\.com/(?:services|workflows|triggers)/T[A-Z0-9]{6,}/[A-Z0-9]{6,}/[A-Za-z0-9]{20,}`)},
-	{"a Stripe live key", regexp.MustCompile(`\b(?:sk|rk)_live_[A-Za-z0-9]{24,}`)},
-	{"a Google API key", regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{35}\b`)},
-	{"an npm token", regexp.MustCompile(`\bnpm_[A-Za-z0-9]{36}\b`)},
-	{"a SendGrid API key", regexp.MustCompile(`\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b`)},
-	{"an OpenAI API key", regexp.MustCompile(`\bsk-(?:proj-)?[A-Za-z0-9_-]{16,}T3BlbkFJ[A-Za-z0-9_-]{16,}`)},
-	{"a PyPI token", regexp.MustCompile(`\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}`)},
-	{"a JSON Web Token", regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,}`)},
-	{"a bcrypt password hash", regexp.MustCompile(`\$2[abxy]?\$[0-9]{2}\$[./A-Za-z0-9]{53}`)},
+	{[]string{"AKIA", "ASIA", "ABIA", "ACCA"}, "an AWS access key ID", regexp.MustCompile(`\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b`)},
+	{[]string{"gh"}, "a GitHub token", regexp.MustCompile(`\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b`)},
+	{[]string{"github_pat_"}, "a GitHub token", regexp.MustCompile(`\bgithub_pat_[A-Za-z0-9_]{80,}`)},
+	{[]string{"glpat-"}, "a GitLab token", regexp.MustCompile(`\bglpat-[A-Za-z0-9_-]{20,}`)},
+	{[]string{"xox"}, "a Slack token", regexp.MustCompile(`\bxox[abposr]-[0-9]{8,}-[A-Za-z0-9-]{10,}`)},
+	{[]string{"hooks.slack.com"}, "a Slack webhook URL", regexp.MustCompile(`https://hooks\.slack\.com/(?:services|workflows|triggers)/T[A-Z0-9]{6,}/[A-Z0-9]{6,}/[A-Za-z0-9]{20,}`)},
+	{[]string{"_live_"}, "a Stripe live key", regexp.MustCompile(`\b(?:sk|rk)_live_[A-Za-z0-9]{24,}`)},
+	{[]string{"AIza"}, "a Google API key", regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{35}\b`)},
+	{[]string{"npm_"}, "an npm token", regexp.MustCompile(`\bnpm_[A-Za-z0-9]{36}\b`)},
+	{[]string{"SG."}, "a SendGrid API key", regexp.MustCompile(`\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b`)},
+	{[]string{"T3BlbkFJ"}, "an OpenAI API key", regexp.MustCompile(`\bsk-(?:proj-)?[A-Za-z0-9_-]{16,}T3BlbkFJ[A-Za-z0-9_-]{16,}`)},
+	{[]string{"pypi-"}, "a PyPI token", regexp.MustCompile(`\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}`)},
+	{[]string{"eyJ"}, "a JSON Web Token", regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,}`)},
+	{[]string{"$2"}, "a bcrypt password hash", regexp.MustCompile(`\$2[abxy]?\$[0-9]{2}\$[./A-Za-z0-9]{53}`)},
 }
 
 // dummyRe matches what documentation puts in a token's place: EXAMPLE
@@ -113,11 +116,17 @@ func pemWhat(label string) string {
 // XXXXXXXX) and URLs whose password is a placeholder do not count.
 func Form(line string) string {
 	for _, f := range tokenForms {
+		if !containsAny(line, f.hints) {
+			continue
+		}
 		for _, m := range f.re.FindAllString(line, -1) {
 			if !dummyRe.MatchString(m) {
 				return f.what
 			}
 		}
+	}
+	if !strings.Contains(line, "://") || !strings.Contains(line, "@") {
+		return formRest(line)
 	}
 	for _, m := range urlPasswordRe.FindAllString(line, -1) {
 		u, err := url.Parse(m)
@@ -130,17 +139,35 @@ func Form(line string) string {
 		}
 		return "a URL with an embedded password"
 	}
-	for _, m := range base64RunRe.FindAllString(line, -1) {
-		// Enough of the run to decode the key block's header.
-		n := min(len(m), 80) / 4 * 4
-		if b, err := base64.StdEncoding.DecodeString(m[:n]); err == nil && pemBeginRe.Match(b) {
-			return "a base64-encoded private key"
+	return formRest(line)
+}
+
+// formRest is the part of Form after tokens and URLs: encoded key blocks
+// and password hashes.
+func formRest(line string) string {
+	if strings.Contains(line, "LS0tLS1CRUdJTi") {
+		for _, m := range base64RunRe.FindAllString(line, -1) {
+			// Enough of the run to decode the key block's header.
+			n := min(len(m), 80) / 4 * 4
+			if b, err := base64.StdEncoding.DecodeString(m[:n]); err == nil && pemBeginRe.Match(b) {
+				return "a base64-encoded private key"
+			}
 		}
 	}
-	if htpasswdRe.MatchString(strings.TrimSpace(line)) {
+	if strings.Contains(line, ":") && htpasswdRe.MatchString(strings.TrimSpace(line)) {
 		return "an htpasswd entry (a user and a password hash)"
 	}
 	return ""
+}
+
+// containsAny reports whether s contains one of subs.
+func containsAny(s string, subs []string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
 }
 
 // Templated reports whether a value is made, at least in part, by a
