@@ -71,7 +71,7 @@ var expoSSHPorts = map[int32]bool{22: true, 2222: true}
 
 func privilegedPortRule() *rule.Rule {
 	return &rule.Rule{
-		ID: "KS070", Slug: "kube-privileged-container-port", Kind: rule.Kube, Severity: finding.Medium,
+		ID: "KS070", Slug: "kube-privileged-container-port", Kind: rule.Kube, Severity: finding.Low,
 		Title: "container listens on a privileged port or the SSH port",
 		Peers: []string{"trivy:KSV-0117", "kube-linter:privileged-ports", "kube-linter:ssh-port", "kubescape:C-0042"},
 		Why: "Listening on a port below 1024 takes root or the NET_BIND_SERVICE capability, which a container should " +
