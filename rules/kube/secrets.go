@@ -35,7 +35,7 @@ const secretGoodPractice = "Keep the value out of the repository: create the Sec
 // manifests, KS040 onwards. Literal credentials in containers' env are
 // RC036's, which runs on Kubernetes containers too.
 func secretRules() []*rule.Rule {
-	return []*rule.Rule{secretCommittedRule(), secretConfigMapRule(), secretEnvRule(), secretPlainRule()}
+	return []*rule.Rule{secretCommittedRule(), secretConfigMapRule(), secretEnvRule(), secretPlainRule(), argsRule()}
 }
 
 // secretPlainRule is KS043: a Secret manifest with values that are not
