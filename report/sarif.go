@@ -252,6 +252,13 @@ func writeSARIF(w io.Writer, r *Report) error {
 			Locations:  []sarifLocation{location(f.Location)},
 			Properties: map[string]string{"severity": f.Severity.String()},
 		}
+		if rd := f.Location.Render; rd != nil {
+			res.Properties["renderKind"] = rd.Kind
+			res.Properties["renderInput"] = rd.Input
+			if rd.ValuesSet != "" {
+				res.Properties["valuesSet"] = rd.ValuesSet
+			}
+		}
 		for _, fx := range f.Fixes {
 			ch := sarifArtifactChange{ArtifactLocation: artifact(f.Location.Path)}
 			for _, e := range fx.Edits {
