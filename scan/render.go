@@ -258,7 +258,7 @@ func analyzeRender(ctx context.Context, t Target, opts Options) fileResult {
 	texts := map[string]*sourceText{}
 	for i, piece := range out {
 		o := newRenderOrigin(t, kind, piece, i, texts, opts)
-		if o.source != t.Path && excluded(opts.Exclude, opts.ExcludeBase, relTo(t.Root, o.source), o.source) {
+		if excluded(opts.Exclude, opts.ExcludeBase, relTo(t.Root, o.source), o.source) {
 			continue
 		}
 		pr := analyzeManifest(Target{Path: o.virtual, Kind: KindKube, Root: t.Root}, piece.Data, opts)
