@@ -124,7 +124,8 @@ func TestScanHelmChart(t *testing.T) {
 			[]string{"chart/templates/pod.yaml:11 Pod/prod/shop-web [helm values-prod.yaml]"}},
 		{"config values sets", "helm:\n  namespace: team\n  charts:\n    - path: chart\n      values:\n        - name: dev\n        - name: prod\n          files: [chart/values-prod.yaml]\n        - name: prod-local\n          files: [chart/values-prod.yaml]\n          set: [privileged=false]\n", nil, exitFindings,
 			[]string{"chart/templates/pod.yaml:11 Pod/team/release-name-web [helm prod]"}},
-		{"flags override the config", "helm:\n  release-name: cfg\n  charts:\n    - path: chart\n      release-name: chart-cfg\n      values:\n        - name: prod\n          files: [chart/values-prod.yaml]\n", []string{"--set", "image=x:1", "--release-name", "flag"}, exitOK, nil},
+		{"flags override the config", "helm:\n  release-name: cfg\n  charts:\n    - path: chart\n      release-name: chart-cfg\n      values:\n        - name: prod\n          files: [chart/values-prod.yaml]\n", []string{"--set", "privileged=true", "--release-name", "flag"}, exitFindings,
+			[]string{"chart/templates/pod.yaml:11 Pod/default/flag-web [helm command line]"}},
 		{"config release name", "helm:\n  release-name: cfg\n  charts:\n    - path: chart\n      release-name: chart-cfg\n      values:\n        - name: prod\n          files: [chart/values-prod.yaml]\n", nil, exitFindings,
 			[]string{"chart/templates/pod.yaml:11 Pod/default/chart-cfg-web [helm prod]"}},
 	} {
@@ -163,10 +164,30 @@ func TestScanHelmRenderFailure(t *testing.T) {
 	if code != exitIncomplete || !strings.Contains(out, "error: "+filepath.ToSlash(filepath.Join(dir, "chart/templates/pod.yaml"))+":15: ") || !strings.Contains(out, "database is required") {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
-	// So does a chart the Kubernetes version does not meet.
+	// So does a chart the Kubernetes version does not meet, whether the
+	// flag or the config names it; the flag wins.
 	code, _, es, _ = scanJSON(t, dir, "--kube-version", "1.24")
 	if code != exitIncomplete || len(es) != 1 || !strings.Contains(es[0], "chart requires kubeVersion: >=1.25.0-0 which is incompatible with Kubernetes v1.24") {
 		t.Errorf("exit %d, errors %v", code, es)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".bulwark.yaml"), []byte("kube-version: v1.23.4\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, es, _ = scanJSON(t, dir)
+	if code != exitIncomplete || len(es) != 1 || !strings.Contains(es[0], "incompatible with Kubernetes v1.23.4") {
+		t.Errorf("config kube-version: exit %d, errors %v", code, es)
+	}
+	if code, _, es, _ = scanJSON(t, dir, "--kube-version", "1.31"); code != exitOK || len(es) != 0 {
+		t.Errorf("--kube-version over the config: exit %d, errors %v", code, es)
+	}
+}
+
+// TestScanChartNamed: naming a chart's Chart.yaml scans the chart.
+func TestScanChartNamed(t *testing.T) {
+	dir := tree(t, chartFiles)
+	code, out, errs := runCLI(t, "scan", "--format", "json", filepath.Join(dir, "chart", "Chart.yaml"), "--set", "privileged=true")
+	if code != exitFindings || !strings.Contains(out, `"path": "`+filepath.ToSlash(filepath.Join(dir, "chart", "templates", "pod.yaml"))+`"`) {
+		t.Errorf("exit %d\n%s\n%s", code, out, errs)
 	}
 }
 
