@@ -47,3 +47,58 @@ func TestParseErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestParseHelm(t *testing.T) {
+	cfg, err := Parse("deploy/.bulwark.yaml", []byte(`kube-version: "1.30"
+helm:
+  release-name: web
+  namespace: prod
+  charts:
+    - path: chart
+      values:
+        - name: prod
+          files: [chart/values-prod.yaml]
+          set: ["replicaCount=3", "image.tag=1.2"]
+          set-string: ["build=0123"]
+        - files: [chart/values-dev.yaml]
+    - path: other
+      release-name: other
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.KubeVersion != "1.30" || cfg.Helm.ReleaseName != "web" || cfg.Helm.Namespace != "prod" || len(cfg.Helm.Charts) != 2 {
+		t.Fatalf("%+v", cfg)
+	}
+	c := cfg.Helm.Charts[0]
+	if c.Path != "chart" || c.Line != 6 || len(c.Values) != 2 || c.Values[0].Line != 8 || c.Values[1].Line != 12 {
+		t.Errorf("chart %+v", c)
+	}
+	if c.Values[0].SetName() != "prod" || c.Values[1].SetName() != "values-dev.yaml" || (ValuesSet{}).SetName() != "default" {
+		t.Errorf("names %q %q", c.Values[0].SetName(), c.Values[1].SetName())
+	}
+	if cfg.Helm.Charts[1].ReleaseName != "other" || cfg.Dir() != "deploy" {
+		t.Errorf("%+v %q", cfg.Helm.Charts[1], cfg.Dir())
+	}
+}
+
+func TestParseHelmErrors(t *testing.T) {
+	for _, tc := range []struct{ src, want string }{
+		{"kube-version: one\n", `.bulwark.yaml:1: kube-version: "one" is not a Kubernetes version`},
+		{"kube-version: \"2.0\"\n", `.bulwark.yaml:1: kube-version`},
+		{"helm:\n  release: web\n", `.bulwark.yaml:2: unknown key "release"`},
+		{"helm:\n  charts:\n    - path: c\n      value: []\n", `.bulwark.yaml:4: unknown key "value"`},
+		{"helm:\n  charts:\n    - path: c\n      values:\n        - name: a\n          sets: [x=1]\n", `.bulwark.yaml:6: unknown key "sets"`},
+		{"helm:\n  charts: c\n", "(want a list of charts)"},
+		{"helm:\n  charts:\n    - values: []\n", ".bulwark.yaml:3: helm.charts: path is required"},
+		{"helm:\n  charts:\n    - path: c\n    - path: ./c/\n", ".bulwark.yaml:4: helm.charts: chart ./c/ is already configured at line 3"},
+		{"helm:\n  charts:\n    - path: c\n      values:\n        - files: [a/v.yaml]\n        - files: [b/v.yaml]\n", `.bulwark.yaml:6: chart c: values set "v.yaml" appears twice`},
+		{"helm:\n  charts:\n    - path: c\n      values:\n        - name: x\n          set: [\"a[=1\"]\n", `.bulwark.yaml:5: chart c: values set "x": set "a[=1"`},
+		{"helm:\n  release-name: Web_1\n", `.bulwark.yaml:2: helm.release-name "Web_1"`},
+	} {
+		_, err := Parse(".bulwark.yaml", []byte(tc.src))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: error %v, want %q", tc.src, err, tc.want)
+		}
+	}
+}

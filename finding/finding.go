@@ -69,16 +69,51 @@ type Position struct {
 // the working directory when the scanned path was relative. Start and End
 // are zero when the input has no lines (a container on a live engine).
 // Object names the thing inside the input: a Compose service, a JSON path
-// in docker inspect output, a container on an engine.
+// in docker inspect output, a container on an engine. Render is set when
+// the thing was rendered from a Helm chart or a Kustomize overlay: Path is
+// then the template or resource file a person edits.
 type Location struct {
 	Path   string   `json:"path"`
 	Start  Position `json:"start"`
 	End    Position `json:"end"`
 	Object string   `json:"object,omitempty"`
+	Render *Render  `json:"render,omitempty"`
+}
+
+// Render kinds.
+const (
+	RenderHelm      = "helm"
+	RenderKustomize = "kustomize"
+)
+
+// Render names the render that produced the object a finding is about.
+type Render struct {
+	// Kind is RenderHelm or RenderKustomize.
+	Kind string `json:"kind"`
+	// Input is the chart or kustomization folder, as scanned.
+	Input string `json:"input"`
+	// ValuesSet names the Helm values set the chart was rendered with.
+	ValuesSet string `json:"values_set,omitempty"`
+}
+
+// String names the render: `chart deploy/web, values set "prod"` or
+// `kustomization deploy/overlays/prod`.
+func (r *Render) String() string {
+	if r == nil {
+		return ""
+	}
+	if r.Kind == RenderKustomize {
+		return "kustomization " + r.Input
+	}
+	s := "chart " + r.Input
+	if r.ValuesSet != "" {
+		s += fmt.Sprintf(", values set %q", r.ValuesSet)
+	}
+	return s
 }
 
 // String formats the location as path:line:column, followed by the object
-// when there is one.
+// and the render when there are.
 func (l Location) String() string {
 	s := l.Path
 	if l.Start.Line > 0 {
@@ -86,6 +121,9 @@ func (l Location) String() string {
 	}
 	if l.Object != "" {
 		s += " (" + l.Object + ")"
+	}
+	if l.Render != nil {
+		s += " [" + l.Render.String() + "]"
 	}
 	return s
 }

@@ -65,6 +65,10 @@ func writeJUnit(w io.Writer, r *Report) error {
 			Name:      fmt.Sprintf("%s %s at line %d", f.RuleID, f.Title, f.Location.Start.Line),
 			Classname: f.Location.Path,
 		}
+		if rd := f.Location.Render; rd != nil {
+			// One template renders once per values set.
+			c.Name += " [" + rd.String() + "]"
+		}
 		if f.Suppressed != nil {
 			c.Skipped = &junitSkipped{Message: "suppressed (" + f.Suppressed.Kind + "): " + f.Suppressed.Reason}
 			s.Skipped++

@@ -48,6 +48,16 @@ func sample(t *testing.T) *report.Report {
 	res := scan.AnalyzeTargets(context.Background(),
 		[]scan.Target{{Path: "testdata/Dockerfile", Kind: "dockerfile"}, {Path: "testdata/missing/Dockerfile", Kind: "dockerfile"}},
 		scan.Options{Rules: set, Matcher: m, Workers: 2})
+	// A finding in a rendered Helm template, as the scan of a chart makes.
+	res.Findings = append(res.Findings, finding.Finding{
+		RuleID: "KS001", Title: "container runs privileged", Severity: finding.High,
+		Message:     `container "web" sets securityContext.privileged`,
+		Remediation: "Remove securityContext.privileged.",
+		Location: finding.Location{
+			Path: "testdata/chart/templates/deployment.yaml", Start: finding.Position{Line: 26, Column: 13}, End: finding.Position{Line: 26, Column: 29},
+			Object: "Deployment/prod/web", Render: &finding.Render{Kind: finding.RenderHelm, Input: "testdata/chart", ValuesSet: "prod"},
+		},
+	})
 	var used []string
 	for _, f := range res.Findings {
 		used = append(used, f.RuleID)

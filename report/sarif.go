@@ -148,12 +148,28 @@ func SecuritySeverity(s finding.Severity) string {
 func RuleMarkdown(r *rule.Rule) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "**%s** (%s, default severity %s)\n\n%s\n\n", r.Title, r.Slug, r.Severity, r.Why)
-	fmt.Fprintf(&b, "Bad:\n\n```dockerfile\n%s\n```\n\nGood:\n\n```dockerfile\n%s\n```\n\n", r.Bad, r.Good)
+	fmt.Fprintf(&b, "Bad:\n\n```%s\n%s\n```\n\nGood:\n\n```%s\n%s\n```\n\n", fence(r, r.Bad), r.Bad, fence(r, r.Good), r.Good)
 	fmt.Fprintf(&b, "Remediation: %s\n", r.Remediation)
 	if len(r.Peers) > 0 {
 		fmt.Fprintf(&b, "\nCorresponds to: %s\n", strings.Join(r.Peers, ", "))
 	}
 	return b.String()
+}
+
+// fence names the language of a rule's example for a Markdown code fence:
+// Dockerfile rules' examples are Dockerfiles; the others are command lines
+// (docker run ...), JSON (engine settings) or YAML (Compose files and
+// Kubernetes manifests).
+func fence(r *rule.Rule, example string) string {
+	switch {
+	case r.Kind == rule.Dockerfile:
+		return "dockerfile"
+	case strings.HasPrefix(example, "docker ") || strings.HasPrefix(example, "podman "):
+		return "sh"
+	case strings.HasPrefix(strings.TrimSpace(example), "{"):
+		return "json"
+	}
+	return "yaml"
 }
 
 func region(l finding.Location) *sarifRegion {
@@ -251,6 +267,13 @@ func writeSARIF(w io.Writer, r *Report) error {
 			Message:    sarifText{Text: f.Message},
 			Locations:  []sarifLocation{location(f.Location)},
 			Properties: map[string]string{"severity": f.Severity.String()},
+		}
+		if rd := f.Location.Render; rd != nil {
+			res.Properties["renderKind"] = rd.Kind
+			res.Properties["renderInput"] = rd.Input
+			if rd.ValuesSet != "" {
+				res.Properties["valuesSet"] = rd.ValuesSet
+			}
 		}
 		for _, fx := range f.Fixes {
 			ch := sarifArtifactChange{ArtifactLocation: artifact(f.Location.Path)}

@@ -40,8 +40,8 @@ func writeTable(w io.Writer, r *Report, opts Options) error {
 			}
 			sev := fmt.Sprintf("%-8s", f.Severity)
 			msg := f.Message
-			if f.Location.Object != "" {
-				msg += paint(ansiDim, "  ["+f.Location.Object+"]")
+			if tag := objectTag(f.Location); tag != "" {
+				msg += paint(ansiDim, "  ["+tag+"]")
 			}
 			fmt.Fprintf(&b, "  %-8s %s %-6s %s\n", pos, paint(severityColor[f.Severity], sev), f.RuleID, msg)
 			if f.Remediation != "" {
@@ -85,4 +85,22 @@ func plural(n int, word string) string {
 		return word
 	}
 	return word + "s"
+}
+
+// objectTag names what a finding is about inside its file: the object, and
+// the chart values set or kustomization it was rendered from.
+func objectTag(l finding.Location) string {
+	tag := l.Object
+	if r := l.Render; r != nil {
+		if tag != "" {
+			tag += "; "
+		}
+		// The chart is in the path the findings are listed under.
+		if r.Kind == finding.RenderHelm && r.ValuesSet != "" {
+			tag += fmt.Sprintf("values set %q", r.ValuesSet)
+		} else {
+			tag += r.String()
+		}
+	}
+	return tag
 }

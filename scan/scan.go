@@ -55,6 +55,8 @@ type Options struct {
 	MaxFileBytes int
 	// Settings are handed to every rule.
 	Settings rule.Settings
+	// Render says how Helm charts and kustomizations are rendered.
+	Render RenderOptions
 }
 
 // FileKind is the kind of an input file.
@@ -76,7 +78,7 @@ const (
 // named explicitly.
 func Supported(k FileKind) bool {
 	switch k {
-	case KindDockerfile, KindCompose, KindScript, KindKube:
+	case KindDockerfile, KindCompose, KindScript, KindKube, KindHelm, KindKustomize:
 		return true
 	}
 	return false
@@ -91,7 +93,7 @@ func RuleKinds(k FileKind) []rule.Kind {
 		return []rule.Kind{rule.Container, rule.Compose}
 	case KindScript, KindInspect:
 		return []rule.Kind{rule.Container}
-	case KindKube:
+	case KindKube, KindHelm, KindKustomize:
 		return []rule.Kind{rule.Container, rule.Kube}
 	}
 	return nil
@@ -247,6 +249,10 @@ func Discover(paths []string, exclude []string, base string) ([]Target, []FileEr
 			return nil, nil, fmt.Errorf("scanning %s: %w", root, err)
 		}
 		if !fi.IsDir() {
+			if t, ok := renderFile(root); ok {
+				add(t)
+				continue
+			}
 			kind := manifestNamedLikeStack(root, KindOf(root))
 			switch {
 			case kind != "":
@@ -276,6 +282,9 @@ func Discover(paths []string, exclude []string, base string) ([]Target, []FileEr
 				if p != root && (skipDirs[d.Name()] || excluded(exclude, base, rel, slash) || helmTemplates(p, d.Name())) {
 					return fs.SkipDir
 				}
+				if t, ok := renderFolder(p, root); ok {
+					add(t)
+				}
 				return nil
 			}
 			if excluded(exclude, base, rel, slash) || !d.Type().IsRegular() && d.Type()&fs.ModeSymlink == 0 {
@@ -295,7 +304,7 @@ func Discover(paths []string, exclude []string, base string) ([]Target, []FileEr
 			return nil, nil, fmt.Errorf("walking %s: %w", root, err)
 		}
 	}
-	return targets, errs, nil
+	return dropPatches(targets), errs, nil
 }
 
 // helmTemplates reports whether the directory is the templates folder of a
@@ -318,6 +327,11 @@ type fileResult struct {
 	// kube is the parsed manifest, for the KubeSet rules that run over
 	// every manifest of the scan at once.
 	kube *kube.File
+	// rendered holds, for a chart or kustomization, the result of each
+	// rendered piece; origin, on such a result, where the piece came from
+	// (render.go).
+	rendered []fileResult
+	origin   *renderOrigin
 }
 
 // Run discovers the files under paths and analyses them.
@@ -345,7 +359,7 @@ func AnalyzeTargets(ctx context.Context, targets []Target, opts Options) *Result
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				results[i] = analyzeFile(targets[i], opts)
+				results[i] = analyze(ctx, targets[i], opts)
 			}
 		}()
 	}
@@ -365,14 +379,17 @@ feed:
 		res.Paths = append(res.Paths, t.Path)
 		res.Targets = append(res.Targets, t)
 	}
+	targets, results = flattenRendered(targets, results)
 	if ctx.Err() == nil {
 		res.Errors = append(res.Errors, runSet(targets, results, opts)...)
 	}
 	for i := range results {
 		r := &results[i]
+		r.origin.placePaths(r)
 		if opts.Matcher != nil {
 			opts.Matcher.Apply(r.findings, r.directives)
 		}
+		r.origin.placeLines(r)
 		res.Findings = append(res.Findings, r.findings...)
 		res.Errors = append(res.Errors, r.errs...)
 		res.Notes = append(res.Notes, r.notes...)
@@ -380,6 +397,7 @@ feed:
 	if ctx.Err() != nil {
 		res.Errors = append(res.Errors, FileError{Path: "", Err: "scan cancelled: " + ctx.Err().Error()})
 	}
+	res.Findings = dedupeRendered(res.Findings)
 	sort.SliceStable(res.Findings, func(i, j int) bool { return finding.Less(&res.Findings[i], &res.Findings[j]) })
 	return res
 }

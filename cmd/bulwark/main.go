@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"os"
 	"runtime/debug"
 
@@ -120,12 +121,11 @@ func run(args []string, e *env) int {
 }
 
 func main() {
-	// compose-go logs through logrus's global logger; the program owns
-	// its output, so library chatter is dropped here, once.
-	logrus.SetOutput(io.Discard)
+	stderr := os.Stderr
+	quietLibraries()
 	e := &env{
 		stdout: os.Stdout,
-		stderr: os.Stderr,
+		stderr: stderr,
 		terminal: func(w io.Writer) bool {
 			f, ok := w.(*os.File)
 			return ok && term.IsTerminal(int(f.Fd()))
@@ -133,4 +133,19 @@ func main() {
 		getenv: os.Getenv,
 	}
 	os.Exit(run(os.Args[1:], e))
+}
+
+// quietLibraries drops what libraries print: the program owns its output,
+// and commands write only to the env's streams. compose-go logs through
+// logrus's global logger, Helm and kustomize through the standard logger,
+// client-go through klog (to os.Stderr), and kustomize writes deprecation
+// warnings to os.Stderr itself; os.Stderr is pointed at the null device
+// (a crash still reaches the terminal: the runtime writes to the file
+// descriptor).
+func quietLibraries() {
+	logrus.SetOutput(io.Discard)
+	log.SetOutput(io.Discard)
+	if null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0); err == nil {
+		os.Stderr = null
+	}
 }

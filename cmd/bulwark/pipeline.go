@@ -12,6 +12,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark/config"
 	"github.com/bulwark-sec/bulwark/finding"
+	"github.com/bulwark-sec/bulwark/pss"
 	"github.com/bulwark-sec/bulwark/rule"
 	"github.com/bulwark-sec/bulwark/rules"
 	"github.com/bulwark-sec/bulwark/scan"
@@ -27,6 +28,16 @@ type scanFlags struct {
 	disable    []string
 	maxBytes   int
 	trusted    []string
+	// kubeVersion is --kube-version.
+	kubeVersion string
+	// render says whether charts and kustomizations are rendered (scan);
+	// the rest are scan's Helm flags.
+	render      bool
+	values      []string
+	set         []string
+	setString   []string
+	releaseName string
+	namespace   string
 }
 
 // pipeline is a configured scan.
@@ -108,13 +119,34 @@ func newPipeline(f scanFlags, paths []string) (*pipeline, error) {
 	if f.workers < 0 {
 		return nil, usageErr("--workers must be positive")
 	}
+	// The config's kube-version was checked when it was read.
+	kubeVersion := cfg.KubeVersion
+	if f.kubeVersion != "" {
+		kubeVersion = f.kubeVersion
+	}
+	canonical, err := pss.ParseVersion(kubeVersion)
+	if err != nil {
+		return nil, usageErr("--kube-version: %q is not a Kubernetes version such as 1.30 (or latest)", kubeVersion)
+	}
+	if canonical == pss.Latest {
+		canonical, kubeVersion = "", ""
+	}
+	renderOpts, err := renderOptions(f, cfg)
+	if err != nil {
+		return nil, err
+	}
+	renderOpts.KubeVersion = kubeVersion
 	m := suppress.NewMatcher(reg, cfg.Ignore, f.strict, time.Now())
 	return &pipeline{
 		reg: reg, cfg: cfg, rules: enabled, matcher: m,
 		opts: scan.Options{
 			Rules: enabled, Severity: sev, Workers: f.workers, Matcher: m,
 			Exclude: append(slices.Clone(cfg.Exclude), f.skip...), ExcludeBase: configDir(cfg), MaxFileBytes: f.maxBytes,
-			Settings: rule.Settings{TrustedRegistries: append(slices.Clone(cfg.TrustedRegistries), f.trusted...)},
+			Settings: rule.Settings{
+				TrustedRegistries: append(slices.Clone(cfg.TrustedRegistries), f.trusted...),
+				KubeVersion:       canonical,
+			},
+			Render: renderOpts,
 		},
 	}, nil
 }

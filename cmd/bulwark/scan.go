@@ -26,6 +26,7 @@ func addScanFlags(c *cobra.Command, f *scanFlags) {
 	c.Flags().StringArrayVar(&f.disable, "disable", nil, "do not run this rule (ID or slug; repeatable)")
 	c.Flags().IntVar(&f.maxBytes, "max-file-size", scan.DefaultMaxFileBytes, "largest file analysed, in bytes")
 	c.Flags().StringArrayVar(&f.trusted, "trusted-registry", nil, "registry base images may come from (host glob such as *.gcr.io; repeatable; default: any)")
+	c.Flags().StringVar(&f.kubeVersion, "kube-version", "", "Kubernetes version manifests are judged for and Helm charts rendered for, such as 1.30 (default: the newest)")
 }
 
 func parseSeverities(list []string) (map[finding.Severity]bool, error) {
@@ -47,7 +48,7 @@ func parseSeverities(list []string) (map[finding.Severity]bool, error) {
 
 func newScanCmd(e *env) *cobra.Command {
 	var (
-		f        scanFlags
+		f        = scanFlags{render: true}
 		rf       reportFlags
 		pssLevel string
 	)
@@ -62,10 +63,22 @@ finds:
   scripts          *.sh, *.bash, shell #! files, Makefile, *.mk, GitHub and GitLab CI
                    workflows: their docker/podman run and create command lines
   Kubernetes       YAML and JSON manifests (documents with apiVersion and kind)
+  Helm charts      folders with Chart.yaml, rendered in process (subcharts in
+                   charts/ with their parent); findings point at the template
+                   line and name the values set
+  Kustomize        folders with kustomization.yaml, .yml or Kustomization,
+                   built in process (no remote bases, no plugins); the files
+                   they use are still scanned on their own, except patches
 
 A file named explicitly is analysed whatever its name (a .json file as docker
 inspect output). .git, vendor and node_modules are never walked; --skip globs
 and the config's exclude list are applied while walking.
+
+Charts render with their own values unless the config's helm section lists
+values sets for them; --values, --set and --set-string replace those with one
+set for every chart, and --release-name, --namespace and --kube-version
+override the config. A chart or kustomization that does not render makes the
+scan incomplete (exit 3), with the reason.
 
 --severity filters what is shown; --fail-on sets the lowest severity of a
 shown, unsuppressed finding that makes the run exit 1. --pss baseline (or
@@ -74,7 +87,8 @@ Security Standard level, whatever the severity of the findings that say so.`,
 		Example: `  bulwark scan
   bulwark scan examples/ --format sarif --output bulwark.sarif
   bulwark scan . --fail-on CRITICAL --severity CRITICAL,HIGH
-  bulwark scan k8s/ --pss restricted --fail-on none`,
+  bulwark scan k8s/ --pss restricted --fail-on none
+  bulwark scan deploy/chart --values deploy/chart/values-prod.yaml --set replicaCount=3`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				args = []string{"."}
@@ -107,6 +121,7 @@ Security Standard level, whatever the severity of the findings that say so.`,
 		},
 	}
 	addScanFlags(c, &f)
+	addRenderFlags(c, &f)
 	addReportFlags(c, &rf)
 	c.Flags().StringVar(&pssLevel, "pss", "", "exit 1 when a Kubernetes workload does not meet this Pod Security Standard level (baseline or restricted)")
 	return c
