@@ -32,6 +32,7 @@ import (
 	"github.com/bulwark-sec/bulwark/config"
 	"github.com/bulwark-sec/bulwark/finding"
 	"github.com/bulwark-sec/bulwark/fix"
+	"github.com/bulwark-sec/bulwark/pss"
 	"github.com/bulwark-sec/bulwark/rule"
 	"github.com/bulwark-sec/bulwark/scan"
 	"github.com/bulwark-sec/bulwark/source/dockerfile"
@@ -234,7 +235,7 @@ type Counts struct {
 
 // Run runs r over every file in dir, checks the annotations, and checks
 // each fix against a "<file>.golden" beside the input. A .bulwark.yaml in
-// dir supplies rule settings (such as trusted-registries) for every file
+// dir supplies rule settings (trusted-registries, kube-version) for every file
 // of a second pass over the folder's files whose names contain
 // ".settings".
 func Run(t testing.TB, reg *rule.Registry, r *rule.Rule, dir string) Counts {
@@ -243,6 +244,11 @@ func Run(t testing.TB, reg *rule.Registry, r *rule.Rule, dir string) Counts {
 	var settings rule.Settings
 	if cfg, err := config.Load(filepath.Join(dir, ".bulwark.yaml")); err == nil {
 		settings.TrustedRegistries = cfg.TrustedRegistries
+		if cfg.KubeVersion != "" {
+			// The config has checked it; the command line passes it on in
+			// this canonical form.
+			settings.KubeVersion, _ = pss.ParseVersion(cfg.KubeVersion)
+		}
 	} else if !os.IsNotExist(errors.Unwrap(err)) {
 		t.Fatalf("testdata config: %v", err)
 	}
