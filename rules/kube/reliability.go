@@ -154,7 +154,10 @@ func selectorRule() *rule.Rule {
 				if !ok {
 					continue
 				}
-				meta, _, _, _ := kube.PodSpecOf(o)
+				var template map[string]string
+				if meta, _, _, ok := kube.PodSpecOf(o); ok && meta != nil {
+					template = meta.Labels
+				}
 				if sel == nil {
 					if required {
 						p.Reportf(o.At("spec"), "%s %s has no spec.selector, which %s requires", o.Kind, o.Name, o.APIVersion)
@@ -167,8 +170,8 @@ func selectorRule() *rule.Rule {
 					p.Reportf(o.At("spec", "selector"), "%s %s has an invalid selector: %v", o.Kind, o.Name, err)
 				case s.Empty():
 					p.Reportf(o.At("spec", "selector"), "%s %s has an empty selector, which would select every pod of the namespace", o.Kind, o.Name)
-				case !s.Matches(labels.Set(meta.Labels)):
-					p.Reportf(o.At("spec", "selector"), "%s %s selects %s, but its pod template is %s", o.Kind, o.Name, s, reliaLabels(meta.Labels))
+				case !s.Matches(labels.Set(template)):
+					p.Reportf(o.At("spec", "selector"), "%s %s selects %s, but its pod template is %s", o.Kind, o.Name, s, reliaLabels(template))
 				}
 			}
 			return nil
