@@ -78,10 +78,19 @@ func writeJSON(w io.Writer, r *Report) error {
 	}
 	out.Summary = JSONSummary{
 		Files: len(r.Paths), Findings: len(out.Findings), Suppressed: len(out.Suppressed),
-		Errors: len(r.Errors), BySeverity: by, FailOn: r.FailOn.String(), Failed: r.Failed(),
+		Errors: len(r.Errors), BySeverity: by, FailOn: failOnName(r.FailOn), Failed: r.Failed(),
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(out)
+}
+
+// failOnName names the threshold of a report: a severity, or NONE when no
+// severity fails the run (--fail-on none).
+func failOnName(s finding.Severity) string {
+	if s > finding.Critical {
+		return "NONE"
+	}
+	return s.String()
 }

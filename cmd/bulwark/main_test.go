@@ -315,3 +315,15 @@ func TestPSSGate(t *testing.T) {
 		})
 	}
 }
+
+// TestFailOnNone checks that the JSON report names the threshold of
+// --fail-on none as NONE.
+func TestFailOnNone(t *testing.T) {
+	dir := tree(t, map[string]string{"Dockerfile": high})
+	for args, want := range map[string]string{"none": `"fail_on": "NONE"`, "LOW": `"fail_on": "LOW"`} {
+		code, out, _ := runCLI(t, "scan", dir, "--format", "json", "--fail-on", args)
+		if !strings.Contains(out, want) {
+			t.Errorf("--fail-on %s: exit %d, report lacks %s", args, code, want)
+		}
+	}
+}
