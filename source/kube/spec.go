@@ -32,7 +32,9 @@ func (f *File) ContainerFile() *container.File {
 // mapping:
 //
 //   - privileged, readOnlyRootFilesystem, capabilities add and drop, and
-//     image are the container's own.
+//     image are the container's own. In a Windows pod (spec.os.name
+//     windows), where the API server refuses readOnlyRootFilesystem,
+//     ReadOnlyRootfs is Unknown.
 //   - User is runAsUser (with runAsGroup as "uid:gid"). runAsNonRoot: true
 //     without a runAsUser gives a User that is Set but Unknown: Kubernetes
 //     refuses to start the container as root, yet the user is not known.
@@ -132,6 +134,12 @@ func (b *specBuilder) build() *container.Spec {
 			}
 			b.opt(opt, b.at("securityContext", "allowPrivilegeEscalation"))
 		}
+	}
+	if b.pod.OS != nil && b.pod.OS.Name == corev1.Windows {
+		// A Windows pod has no read-only root: the API server refuses the
+		// field there, so whether the root is writable is not the
+		// manifest's to say.
+		s.ReadOnlyRootfs = container.Bool{Unknown: true, Loc: s.Loc}
 	}
 	b.user()
 	b.seccomp()
