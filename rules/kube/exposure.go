@@ -76,7 +76,8 @@ func privilegedPortRule() *rule.Rule {
 		Peers: []string{"trivy:KSV-0117", "kube-linter:privileged-ports", "kube-linter:ssh-port", "kubescape:C-0042"},
 		Why: "Listening on a port below 1024 takes root or the NET_BIND_SERVICE capability, which a container should " +
 			"not need: services inside a pod can listen on 8080 and let the Service map port 80 to it. An SSH server " +
-			"(port 22 or 2222) in a container is a standing way in that bypasses `kubectl exec` and its audit trail.",
+			"(port 22 or 2222) in a container is a standing way in that bypasses `kubectl exec` and its audit trail. " +
+			"Windows pods (spec.os.name windows) have no privileged ports.",
 		Bad:         "ports:\n- containerPort: 80",
 		Good:        "ports:\n- containerPort: 8080  # the Service maps port 80 to it",
 		Remediation: "Make the program listen on a port of 1024 or above and map the public port in the Service; remove SSH servers from containers (use kubectl exec or debug).",
@@ -86,6 +87,9 @@ func privilegedPortRule() *rule.Rule {
 				return err
 			}
 			for _, o := range objects {
+				// Windows has no privileged ports.
+				_, spec, _, _ := kube.PodSpecOf(o)
+				windows := spec != nil && spec.OS != nil && spec.OS.Name == corev1.Windows
 				for _, c := range kube.Containers(o) {
 					for i, pt := range c.Container.Ports {
 						n := pt.ContainerPort
@@ -93,7 +97,7 @@ func privilegedPortRule() *rule.Rule {
 						switch {
 						case expoSSHPorts[n]:
 							p.Reportf(loc, "%s exposes port %d, where SSH servers listen", containerWord(c), n)
-						case n > 0 && n < 1024:
+						case n > 0 && n < 1024 && !windows:
 							p.Reportf(loc, "%s listens on privileged port %d: binding it takes root or NET_BIND_SERVICE unless the runtime lowers net.ipv4.ip_unprivileged_port_start", containerWord(c), n)
 						}
 					}
