@@ -532,7 +532,7 @@ func pdbBlocksRule() *rule.Rule {
 			"replica count or the autoscaler's minReplicas) makes every node drain hang until someone deletes it, so " +
 			"upgrades stall; a budget with neither minAvailable nor maxUnavailable states no policy. Without " +
 			"unhealthyPodEvictionPolicy: AlwaysAllow, pods that never become ready still count against the budget and " +
-			"block drains too.",
+			"block drains too (asked for when the target Kubernetes is 1.27 or later, where the field is on by default).",
 		Bad:         "kind: PodDisruptionBudget\nspec:\n  maxUnavailable: 0",
 		Good:        "kind: PodDisruptionBudget\nspec:\n  maxUnavailable: 1\n  unhealthyPodEvictionPolicy: AlwaysAllow",
 		Remediation: "Allow at least one disruption (maxUnavailable: 1, or a minAvailable below the replica count), and set unhealthyPodEvictionPolicy: AlwaysAllow.",
@@ -541,6 +541,13 @@ func pdbBlocksRule() *rule.Rule {
 			if err != nil {
 				return err
 			}
+			target, err := apiParseVersion(p.Settings.KubeVersion)
+			if err != nil {
+				return err
+			}
+			// unhealthyPodEvictionPolicy is on by default from 1.27 (beta);
+			// older API servers do not know it.
+			evictionPolicy := target.atLeast(kubeMinor{1, 27})
 			for _, b := range ix.pdbs {
 				pdb := b.Typed.(*policyv1.PodDisruptionBudget)
 				spec := pdb.Spec
@@ -562,7 +569,7 @@ func pdbBlocksRule() *rule.Rule {
 						ix.pdbMinAgainstReplicas(p, b, n)
 					}
 				}
-				if b.APIVersion == "policy/v1" && (spec.MinAvailable != nil || spec.MaxUnavailable != nil) &&
+				if evictionPolicy && b.APIVersion == "policy/v1" && (spec.MinAvailable != nil || spec.MaxUnavailable != nil) &&
 					(spec.UnhealthyPodEvictionPolicy == nil || *spec.UnhealthyPodEvictionPolicy != policyv1.AlwaysAllow) {
 					path := []string{"spec", "unhealthyPodEvictionPolicy"}
 					if !b.Has(path...) {

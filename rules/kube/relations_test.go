@@ -115,3 +115,23 @@ func TestRelationsAcrossFiles(t *testing.T) {
 		})
 	}
 }
+
+// TestPDBEvictionPolicyVersion: unhealthyPodEvictionPolicy is asked for
+// only where the target Kubernetes has it on by default (beta from 1.27):
+// older API servers do not know the field.
+func TestPDBEvictionPolicyVersion(t *testing.T) {
+	const pdb = `apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: web
+spec:
+  maxUnavailable: 1
+  selector:
+    matchLabels: {app: web}
+`
+	for version, want := range map[string]int{"": 1, "v1.27": 1, "v1.31": 1, "v1.26": 0, "v1.21": 0} {
+		if got := cataRun(t, pdb, version, pdbBlocksRule()); len(got) != want {
+			t.Errorf("Kubernetes %q: got %v, want %d finding", version, got, want)
+		}
+	}
+}
