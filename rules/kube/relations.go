@@ -172,31 +172,54 @@ func relPodLabels(o *kube.Object, want map[string]string) labels.Set {
 	for k, v := range meta.Labels {
 		out[k] = v
 	}
-	ordinal := func(v string) bool {
-		_, err := strconv.Atoi(v)
-		return err == nil
-	}
 	for k, v := range want {
-		if _, set := out[k]; set {
-			continue
-		}
-		add := false
-		switch o.Kind {
-		case "Deployment", "ReplicaSet":
-			add = k == "pod-template-hash"
-		case "StatefulSet":
-			add = k == "controller-revision-hash" || k == "apps.kubernetes.io/pod-index" && ordinal(v) ||
-				k == "statefulset.kubernetes.io/pod-name" && strings.HasPrefix(v, o.Name+"-") && ordinal(strings.TrimPrefix(v, o.Name+"-"))
-		case "DaemonSet":
-			add = k == "controller-revision-hash" || k == "pod-template-generation"
-		case "Job":
-			add = (k == "job-name" || k == "batch.kubernetes.io/job-name") && v == o.Name
-		}
-		if add {
+		if _, set := out[k]; !set && relControllerLabel(o, k, v) {
 			out[k] = v
 		}
 	}
 	return out
+}
+
+// relControllerLabel reports whether the controller of workload o gives
+// its pods label k with value v.
+func relControllerLabel(o *kube.Object, k, v string) bool {
+	ordinal := func(v string) bool {
+		_, err := strconv.Atoi(v)
+		return err == nil
+	}
+	switch o.Kind {
+	case "Deployment", "ReplicaSet":
+		return k == "pod-template-hash"
+	case "StatefulSet":
+		return k == "controller-revision-hash" || k == "apps.kubernetes.io/pod-index" && ordinal(v) ||
+			k == "statefulset.kubernetes.io/pod-name" && strings.HasPrefix(v, o.Name+"-") && ordinal(strings.TrimPrefix(v, o.Name+"-"))
+	case "DaemonSet":
+		return k == "controller-revision-hash" || k == "pod-template-generation"
+	case "Job":
+		return (k == "job-name" || k == "batch.kubernetes.io/job-name") && v == o.Name
+	}
+	return false
+}
+
+// relPodsCarry reports whether the pods of workload o carry every label
+// of sel, as relPodLabels(o, sel) matched against sel would, without
+// building either (the relation rules match every Service of a scan
+// against every workload).
+func relPodsCarry(o *kube.Object, sel map[string]string) bool {
+	meta, _, _, ok := kube.PodSpecOf(o)
+	if !ok {
+		return false
+	}
+	for k, v := range sel {
+		if lv, set := meta.Labels[k]; set {
+			if lv != v {
+				return false
+			}
+		} else if !relControllerLabel(o, k, v) {
+			return false
+		}
+	}
+	return true
 }
 
 // relReplicated is a Deployment or StatefulSet: the workloads whose pods
@@ -291,7 +314,7 @@ func (ix *relIndex) pdbsFor(w *kube.Object) []*kube.Object {
 // relServiceSelects reports whether a Service selects the pods of w.
 func relServiceSelects(svc, w *kube.Object) bool {
 	sel := svc.Typed.(*corev1.Service).Spec.Selector
-	return len(sel) > 0 && relSameNamespace(svc, w) && labels.SelectorFromSet(sel).Matches(relPodLabels(w, sel))
+	return len(sel) > 0 && relSameNamespace(svc, w) && relPodsCarry(w, sel)
 }
 
 // relMetricsOnly reports whether a Service only exposes metrics: every
