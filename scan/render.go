@@ -33,6 +33,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -206,8 +207,15 @@ func renderRoot(dir, scanned string) string {
 	return abs
 }
 
-// analyze analyses one target: a file, or a folder that is rendered.
-func analyze(ctx context.Context, t Target, opts Options) fileResult {
+// analyze analyses one target: a file, or a folder that is rendered. A
+// panic in a parser or renderer (Helm's chart loader, kustomize, a YAML
+// library) is the target's error, not the end of the scan.
+func analyze(ctx context.Context, t Target, opts Options) (r fileResult) {
+	defer func() {
+		if p := recover(); p != nil {
+			r = fileResult{errs: []FileError{{Path: t.Path, Err: fmt.Sprintf("internal error (please report it): %v\n%s", p, debug.Stack())}}}
+		}
+	}()
 	if t.Kind == KindHelm || t.Kind == KindKustomize {
 		return analyzeRender(ctx, t, opts)
 	}

@@ -122,7 +122,7 @@ func run(args []string, e *env) int {
 
 func main() {
 	stderr := os.Stderr
-	quietLibraries()
+	quietLibraries(stderr)
 	e := &env{
 		stdout: os.Stdout,
 		stderr: stderr,
@@ -142,9 +142,16 @@ func main() {
 // warnings to os.Stderr itself; os.Stderr is pointed at the null device
 // (a crash still reaches the terminal: the runtime writes to the file
 // descriptor).
-func quietLibraries() {
+//
+// The standard logger is the exception: kustomize ends the process with
+// log.Fatal on some internal errors, and a process that exits 1 without a
+// word would read as "findings". Its lines go to the real standard error,
+// marked as the library's.
+func quietLibraries(stderr io.Writer) {
 	logrus.SetOutput(io.Discard)
-	log.SetOutput(io.Discard)
+	log.SetOutput(stderr)
+	log.SetFlags(0)
+	log.SetPrefix("bulwark: library: ")
 	if null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0); err == nil {
 		os.Stderr = null
 	}
