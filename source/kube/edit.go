@@ -648,6 +648,11 @@ func flowEnd(data []byte, open int) (int, bool) {
 // editDocument returns the document holding the object and the path from
 // the document's root to the object (the items of Lists).
 func (o *Object) editDocument() (*yaml.Node, []string) {
+	if o.doc != nil && len(o.doc.Content) > 0 {
+		if p, ok := editFind(o.doc.Content[0], o.Node, 0); ok {
+			return o.doc, p
+		}
+	}
 	for _, doc := range o.src.docs {
 		if len(doc.Content) == 0 {
 			continue

@@ -117,6 +117,9 @@ type Object struct {
 	Loc finding.Location
 
 	src *source
+	// doc is the YAML document the object is in (for a List's item, the
+	// List's document).
+	doc *yaml.Node
 }
 
 // Note is an informational remark about a manifest.
@@ -188,7 +191,11 @@ func Parse(path string, data []byte) (f *File, err error) {
 			continue
 		}
 		f.src.docs = append(f.src.docs, &doc)
+		first := len(f.Objects)
 		f.addObject(index, doc.Content[0], 0)
+		for _, o := range f.Objects[first:] {
+			o.doc = &doc
+		}
 	}
 	f.finish()
 	return f, nil
