@@ -97,6 +97,7 @@ func families() []func() []*rule.Rule {
 		resourceRules,  // resources.go: memory, swap, CPU, PIDs (RC026-RC029)
 		exposureRules,  // exposure.go: ports, restart, cgroup parent, health check (RC030-RC034)
 		contentRules,   // content.go: image tags, credentials in the environment (RC035-RC036)
+		registryRules,  // registry.go: untrusted and frozen registries (RC037-RC038)
 	}
 }
 
