@@ -25,7 +25,7 @@ func addScanFlags(c *cobra.Command, f *scanFlags) {
 	c.Flags().BoolVar(&f.strict, "strict", false, "ignore inline suppression comments")
 	c.Flags().StringArrayVar(&f.disable, "disable", nil, "do not run this rule (ID or slug; repeatable)")
 	c.Flags().IntVar(&f.maxBytes, "max-file-size", scan.DefaultMaxFileBytes, "largest file analysed, in bytes")
-	c.Flags().StringArrayVar(&f.trusted, "trusted-registry", nil, "registry base images may come from (host glob such as *.gcr.io; repeatable; default: any)")
+	c.Flags().StringArrayVar(&f.trusted, "trusted-registry", nil, "registry base and container images may come from (host glob such as *.gcr.io; repeatable; default: any)")
 	c.Flags().StringVar(&f.kubeVersion, "kube-version", "", "Kubernetes version manifests are judged for and Helm charts rendered for, such as 1.30 (default: the newest)")
 }
 
