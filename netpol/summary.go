@@ -112,10 +112,12 @@ type Flow struct {
 
 // Flows returns the connections the policies allow between workloads of
 // the model where a policy has a say: the destination is isolated for
-// ingress or the source for egress. Pairs neither side isolates are all
-// allowed and not listed. Named ports are resolved against the
-// destination. Flows are ordered by source, then destination, in the
-// model's order.
+// ingress or the source for egress, and the policies either limit the
+// ports or name the peer (a selector or an ipBlock that admits it). Pairs
+// allowed on every port only by rules without from/to ("from anywhere")
+// or by a side no policy isolates are as open as unpoliced pairs, and are
+// not listed. Named ports are resolved against the destination. Flows are
+// ordered by source, then destination, in the model's order.
 func (m *Model) Flows() []Flow {
 	n := len(m.Workloads)
 	type pair struct{ from, to int }
@@ -176,7 +178,7 @@ func (m *Model) Flows() []Flow {
 			return
 		}
 		ports := in.Intersect(m.EgressPorts(src, Of(dst)))
-		if !ports.Empty() {
+		if !ports.Empty() && (!ports.All() || m.names(src, dst)) {
 			out = append(out, Flow{From: src, To: dst, Ports: ports})
 		}
 	}
@@ -203,6 +205,31 @@ func (m *Model) Flows() []Flow {
 		return out[i].To.pos < out[j].To.pos
 	})
 	return out
+}
+
+// names reports whether a rule with peers (not a rule open to every peer)
+// of an isolating policy admits the pair: dst's ingress naming src, or
+// src's egress naming dst.
+func (m *Model) names(src, dst *Workload) bool {
+	if dst.Isolated(Ingress) {
+		for _, p := range dst.Ingress {
+			for _, r := range p.Ingress {
+				if !r.All && m.RuleAdmits(r, Of(src)) {
+					return true
+				}
+			}
+		}
+	}
+	if src.Isolated(Egress) {
+		for _, p := range src.Egress {
+			for _, r := range p.Egress {
+				if !r.All && m.RuleAdmits(r, Of(dst)) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // String writes a flow: "Deployment/shop/web -> Deployment/shop/api: TCP 8080".
