@@ -8,12 +8,12 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-// Protocols are the protocols NetworkPolicy knows, in the order port sets
+// protocols are the protocols NetworkPolicy knows, in the order port sets
 // are written.
-var Protocols = [3]corev1.Protocol{corev1.ProtocolTCP, corev1.ProtocolUDP, corev1.ProtocolSCTP}
+var protocols = [3]corev1.Protocol{corev1.ProtocolTCP, corev1.ProtocolUDP, corev1.ProtocolSCTP}
 
 func protoIndex(p corev1.Protocol) int {
-	for i, x := range Protocols {
+	for i, x := range protocols {
 		if x == p {
 			return i
 		}
@@ -32,7 +32,7 @@ type PortSet struct {
 // AllPorts returns every port of every protocol.
 func AllPorts() PortSet {
 	var s PortSet
-	for _, p := range Protocols {
+	for _, p := range protocols {
 		s.add(p, 1, 65535)
 	}
 	return s
@@ -45,7 +45,7 @@ func (s PortSet) Empty() bool {
 
 // All reports whether the set holds every port of every protocol.
 func (s PortSet) All() bool {
-	for i := range Protocols {
+	for i := range protocols {
 		if !s.allOf(i) {
 			return false
 		}
@@ -104,7 +104,7 @@ func normalize(in []Span) []Span {
 // Union returns the ports in either set.
 func (s PortSet) Union(o PortSet) PortSet {
 	var out PortSet
-	for i := range Protocols {
+	for i := range protocols {
 		switch {
 		case len(o.spans[i]) == 0:
 			out.spans[i] = s.spans[i]
@@ -120,7 +120,7 @@ func (s PortSet) Union(o PortSet) PortSet {
 // Intersect returns the ports in both sets.
 func (s PortSet) Intersect(o PortSet) PortSet {
 	var out PortSet
-	for i := range Protocols {
+	for i := range protocols {
 		a, b := s.spans[i], o.spans[i]
 		var r []Span
 		for x, y := 0, 0; x < len(a) && y < len(b); {
@@ -146,7 +146,7 @@ func (s PortSet) Strings() []string {
 		return []string{"any"}
 	}
 	var out []string
-	for i, p := range Protocols {
+	for i, p := range protocols {
 		if s.allOf(i) {
 			out = append(out, string(p)+" any")
 			continue

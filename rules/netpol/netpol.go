@@ -535,13 +535,15 @@ func plural(n int, word string) string {
 
 // kubeDNS stands for the cluster's DNS pods: k8s-app=kube-dns in
 // kube-system, serving dns (53/UDP) and dns-tcp (53/TCP).
-var kubeDNS = &netpol.Workload{
-	Kind: "Deployment", Name: "coredns", Namespace: "kube-system",
-	Labels: labels.Set{"k8s-app": "kube-dns"},
-	Ports: []netpol.Port{
-		{Name: "dns", Port: 53, Protocol: corev1.ProtocolUDP},
-		{Name: "dns-tcp", Port: 53, Protocol: corev1.ProtocolTCP},
-	},
+func kubeDNS() *netpol.Workload {
+	return &netpol.Workload{
+		Kind: "Deployment", Name: "coredns", Namespace: "kube-system",
+		Labels: labels.Set{"k8s-app": "kube-dns"},
+		Ports: []netpol.Port{
+			{Name: "dns", Port: 53, Protocol: corev1.ProtocolUDP},
+			{Name: "dns-tcp", Port: 53, Protocol: corev1.ProtocolTCP},
+		},
+	}
 }
 
 // allowsDNS reports whether an egress rule lets pods query DNS: it admits
@@ -549,7 +551,7 @@ var kubeDNS = &netpol.Workload{
 // the cluster's DNS: every destination, an address block (the DNS
 // service's or a node-local cache's address cannot be known), another
 // namespace, or the kube-dns pods themselves.
-func allowsDNS(m *netpol.Model, r *netpol.Rule) bool {
+func allowsDNS(m *netpol.Model, r *netpol.Rule, kubeDNS *netpol.Workload) bool {
 	port := len(r.Ports) == 0
 	for _, pr := range r.Ports {
 		if pr.Admits(kubeDNS, 53, corev1.ProtocolUDP) || pr.Admits(kubeDNS, 53, corev1.ProtocolTCP) {
@@ -588,6 +590,7 @@ func dnsRule() *rule.Rule {
 			if err != nil {
 				return err
 			}
+			dns := kubeDNS()
 			var order []*netpol.Policy
 			blamed := map[*netpol.Policy][]*netpol.Workload{}
 			for _, w := range ix.m.Workloads {
@@ -604,7 +607,7 @@ func dnsRule() *rule.Rule {
 					continue
 				}
 				ok := slices.ContainsFunc(pols, func(pol *netpol.Policy) bool {
-					return slices.ContainsFunc(pol.Egress, func(r *netpol.Rule) bool { return allowsDNS(ix.m, r) })
+					return slices.ContainsFunc(pol.Egress, func(r *netpol.Rule) bool { return allowsDNS(ix.m, r, dns) })
 				})
 				if ok {
 					continue
