@@ -210,3 +210,28 @@ func TestKubeSet(t *testing.T) {
 		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestManifests reads every manifest of a scan into one set without rules,
+// with the errors of documents that do not decode.
+func TestManifests(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"a/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n",
+		"b/pod.yaml":    manifest,
+		"Dockerfile":    "FROM alpine\n",
+	})
+	targets, errs, err := scan.Discover([]string{dir}, nil, "")
+	if err != nil || len(errs) > 0 {
+		t.Fatal(err, errs)
+	}
+	set, errs := scan.Manifests(context.Background(), targets, scan.Options{Workers: 2})
+	var got []string
+	for o := range set.Objects() {
+		got = append(got, o.Kind+"/"+o.Name)
+	}
+	if want := "Deployment/web Pod/web Deployment/broken"; strings.Join(got, " ") != want {
+		t.Errorf("objects %q, want %q", strings.Join(got, " "), want)
+	}
+	if len(errs) != 1 || !strings.Contains(errs[0].Err, "three") {
+		t.Errorf("errors %v, want the broken Deployment's", errs)
+	}
+}

@@ -55,6 +55,9 @@ type Options struct {
 	MaxFileBytes int
 	// Settings are handed to every rule.
 	Settings rule.Settings
+
+	// onSet, when set, is handed every manifest of the scan (Manifests).
+	onSet func(*kube.Set)
 	// Render says how Helm charts and kustomizations are rendered.
 	Render RenderOptions
 }
@@ -501,6 +504,9 @@ func analyzeManifest(t Target, data []byte, opts Options) fileResult {
 	f, err := kube.Parse(t.Path, data)
 	var r fileResult
 	for _, k := range RuleKinds(t.Kind) {
+		if !slices.ContainsFunc(opts.Rules, func(rl *rule.Rule) bool { return rl.Kind == k }) {
+			continue
+		}
 		var target any = f
 		if k == rule.Container {
 			target = f.ContainerFile()
@@ -510,7 +516,7 @@ func analyzeManifest(t Target, data []byte, opts Options) fileResult {
 		r.errs = append(r.errs, kr.errs...)
 	}
 	r.directives = f.Directives
-	if slices.ContainsFunc(opts.Rules, func(rl *rule.Rule) bool { return rl.Kind == rule.KubeSet }) {
+	if opts.onSet != nil || slices.ContainsFunc(opts.Rules, func(rl *rule.Rule) bool { return rl.Kind == rule.KubeSet }) {
 		r.kube = f
 	}
 	for _, n := range f.Notes {
@@ -525,6 +531,19 @@ func analyzeManifest(t Target, data []byte, opts Options) fileResult {
 	return r
 }
 
+// Manifests reads the Kubernetes manifests among targets, rendering charts
+// and kustomizations, and returns them as one set, with the errors of the
+// targets that could not be read completely. It runs no rules: commands
+// that analyse the set as a whole (bulwark netpol, bulwark rbac) start
+// here.
+func Manifests(ctx context.Context, targets []Target, opts Options) (*kube.Set, []FileError) {
+	set := &kube.Set{}
+	opts.Rules = nil
+	opts.onSet = func(s *kube.Set) { set = s }
+	res := AnalyzeTargets(ctx, targets, opts)
+	return set, res.Errors
+}
+
 // runSet runs the KubeSet rules once over every manifest of the scan and
 // files each finding with the result of the file it points into, so that
 // the file's suppressions apply to it. It returns the errors of rules that
@@ -537,6 +556,9 @@ func runSet(targets []Target, results []fileResult, opts Options) []FileError {
 			set.Files = append(set.Files, f)
 			byPath[targets[i].Path] = i
 		}
+	}
+	if opts.onSet != nil {
+		opts.onSet(&set)
 	}
 	if len(set.Files) == 0 {
 		return nil

@@ -14,9 +14,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark/netpol"
 	"github.com/bulwark-sec/bulwark/pss"
-	"github.com/bulwark-sec/bulwark/rule"
 	"github.com/bulwark-sec/bulwark/scan"
-	"github.com/bulwark-sec/bulwark/source/kube"
 )
 
 // netpolFlags are the flags of `bulwark netpol`.
@@ -120,15 +118,8 @@ func runNetpol(e *env, nf netpolFlags, args []string) error {
 		out = file
 	}
 
-	// The manifests are read as scan reads them; a rule over every
-	// manifest of the scan hands over the set.
-	var set *kube.Set
-	collect := &rule.Rule{ID: "NP000", Kind: rule.KubeSet, Check: func(p *rule.Pass) error {
-		set, _ = p.Target.(*kube.Set)
-		return nil
-	}}
 	opts := scan.Options{
-		Rules: []*rule.Rule{collect}, Workers: f.workers, MaxFileBytes: f.maxBytes,
+		Workers: f.workers, MaxFileBytes: f.maxBytes,
 		Exclude: append(slices.Clone(cfg.Exclude), f.skip...), ExcludeBase: configDir(cfg),
 		Render: renderOpts,
 	}
@@ -149,11 +140,8 @@ func runNetpol(e *env, nf netpolFlags, args []string) error {
 			return usageErr("%s is not a Kubernetes manifest, Helm chart or kustomization", t.Path)
 		}
 	}
-	res := scan.AnalyzeTargets(context.Background(), manifests, opts)
-	errs = append(errs, res.Errors...)
-	if set == nil {
-		set = &kube.Set{}
-	}
+	set, readErrs := scan.Manifests(context.Background(), manifests, opts)
+	errs = append(errs, readErrs...)
 	npOpts := netpol.Options{DefaultNamespace: f.namespace}
 	m := netpol.Build(set, npOpts)
 	rep := netpol.NewReport(m, npOpts, "bulwark", toolVersion(), len(manifests), errs)
