@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apiserver/pkg/authentication/user"
 )
 
@@ -93,7 +92,7 @@ func (p *Path) String() string {
 		} else {
 			text += ": " + s.Goal
 		}
-		if via := viaText(s.Grants); via != "" {
+		if via := viaText(s.Grants, s.Subject); via != "" {
 			text += " (" + via + ")"
 		}
 		parts = append(parts, text)
@@ -101,13 +100,14 @@ func (p *Path) String() string {
 	return strings.Join(parts, "; then ")
 }
 
-// viaText names the bindings and roles of grants: "ClusterRoleBinding/x
-// -> ClusterRole/y".
-func viaText(grants []*Grant) string {
+// viaText names the bindings and roles of grants that subject who holds:
+// "ClusterRoleBinding/x -> ClusterRole/y", "as Group g, ..." for a grant
+// to one of its groups.
+func viaText(grants []*Grant, who Subject) string {
 	var out []string
 	for _, gr := range grants {
 		t := gr.Binding.String() + " -> " + gr.Binding.Role.String()
-		if gr.Subject.Kind == rbacv1.GroupKind {
+		if gr.Subject != who {
 			t = "as " + gr.Subject.String() + ", " + t
 		}
 		if !slices.Contains(out, t) {
