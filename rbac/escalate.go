@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"k8s.io/apiserver/pkg/authentication/serviceaccount"
+
 	"k8s.io/apiserver/pkg/authentication/user"
 )
 
@@ -159,6 +161,12 @@ type escGraph struct {
 	index    map[Subject]int
 	nsNode   map[string]int // namespace -> node; "" is every namespace
 	edges    []escEdge
+	// accounts are the service accounts by namespace; withWorkloads and
+	// withTokens those that run workloads and have token Secrets, by
+	// namespace and all of them under "".
+	accounts                  map[string][]*Account
+	withWorkloads, withTokens map[string][]*Account
+	allNamespaces             []string
 }
 
 func (eg *escGraph) node(ns string) int {
@@ -175,7 +183,8 @@ func (eg *escGraph) add(e escEdge) { eg.edges = append(eg.edges, e) }
 const kubeSystem = "kube-system"
 
 func (g *Graph) escalate() {
-	eg := &escGraph{g: g, subjects: g.subjects, index: map[Subject]int{}, nsNode: map[string]int{}}
+	eg := &escGraph{g: g, subjects: g.subjects, index: map[Subject]int{}, nsNode: map[string]int{},
+		accounts: map[string][]*Account{}, withWorkloads: map[string][]*Account{}, withTokens: map[string][]*Account{}}
 	for i, s := range eg.subjects {
 		eg.index[s] = i
 	}
@@ -186,6 +195,18 @@ func (g *Graph) escalate() {
 	ks := eg.node(kubeSystem)
 	eg.add(escEdge{from: ks, to: goalNode, goal: "runs as any service account of kube-system, where Kubernetes' own controllers run"})
 	for _, a := range g.Accounts {
+		if len(eg.accounts[a.Namespace]) == 0 {
+			eg.allNamespaces = append(eg.allNamespaces, a.Namespace)
+		}
+		eg.accounts[a.Namespace] = append(eg.accounts[a.Namespace], a)
+		if len(a.Workloads) > 0 {
+			eg.withWorkloads[a.Namespace] = append(eg.withWorkloads[a.Namespace], a)
+			eg.withWorkloads[""] = append(eg.withWorkloads[""], a)
+		}
+		if len(a.TokenSecrets) > 0 {
+			eg.withTokens[a.Namespace] = append(eg.withTokens[a.Namespace], a)
+			eg.withTokens[""] = append(eg.withTokens[""], a)
+		}
 		i := eg.index[a.Subject]
 		eg.add(escEdge{from: eg.node(a.Namespace), to: i})
 		eg.add(escEdge{from: all, to: i})
@@ -232,19 +253,32 @@ func allowingAll(rs []*Grant, groups ...[]Request) []*Grant {
 	return out
 }
 
-// workloadWrites are the requests that run a pod of one's choosing in a
-// namespace.
-func workloadWrites(ns string) []Request {
-	out := []Request{req("create", "", "pods", "", ns)}
+// workloadWrites are the requests that run a pod of one's choosing, in
+// the namespace allowingIn gives them.
+var workloadWrites = func() []Request {
+	out := []Request{req("create", "", "pods", "", "")}
 	for _, w := range []struct{ group, resource string }{
 		{"apps", "deployments"}, {"apps", "daemonsets"}, {"apps", "statefulsets"}, {"apps", "replicasets"},
 		{"batch", "jobs"}, {"batch", "cronjobs"}, {"", "replicationcontrollers"},
 	} {
 		for _, verb := range []string{"create", "update", "patch"} {
-			out = append(out, req(verb, w.group, w.resource, "", ns))
+			out = append(out, req(verb, w.group, w.resource, "", ""))
 		}
 	}
 	return out
+}()
+
+// allowingIn is allowing with every request made in namespace ns.
+func allowingIn(rs []*Grant, ns string, reqs []Request) *Grant {
+	for _, r := range reqs {
+		r.Namespace = ns
+		for _, gr := range rs {
+			if gr.Allows(r) {
+				return gr
+			}
+		}
+	}
+	return nil
 }
 
 const rbacGroup = "rbac.authorization.k8s.io"
@@ -283,8 +317,15 @@ func (eg *escGraph) movesOf(i int, rs []*Grant) {
 			[]Request{req("update", "certificates.k8s.io", "certificatesigningrequests/approval", "", ""), req("patch", "certificates.k8s.io", "certificatesigningrequests/approval", "", "")},
 			[]Request{req("approve", "certificates.k8s.io", "signers", "kubernetes.io/kube-apiserver-client", ""), req("approve", "certificates.k8s.io", "signers", "kubernetes.io/*", "")}))
 
-	// Moves to service accounts, cluster-wide and per namespace.
-	eg.accountMoves(i, rs, "")
+	// Moves to service accounts, cluster-wide (by ClusterRoleBindings) and
+	// per namespace (by its RoleBindings).
+	var cluster []*Grant
+	for _, gr := range rs {
+		if gr.Namespace == "" {
+			cluster = append(cluster, gr)
+		}
+	}
+	eg.accountMoves(i, cluster, "")
 	var namespaces []string
 	for _, gr := range rs {
 		if gr.Namespace != "" && !slices.Contains(namespaces, gr.Namespace) {
@@ -306,6 +347,9 @@ func (eg *escGraph) movesOf(i int, rs []*Grant) {
 // accountMoves adds the moves by which subject i acts as service accounts
 // of namespace ns ("" for every namespace) with grants rs.
 func (eg *escGraph) accountMoves(i int, rs []*Grant, ns string) {
+	if len(rs) == 0 {
+		return
+	}
 	where := "in namespace " + ns
 	if ns == "" {
 		where = "in every namespace"
@@ -317,12 +361,12 @@ func (eg *escGraph) accountMoves(i int, rs []*Grant, ns string) {
 		eg.add(escEdge{from: i, to: eg.node(ns), cost: 1, action: action, grants: grants})
 		return true
 	}
-	to := func(s Subject, action string, grants []*Grant) {
-		if j, ok := eg.index[s]; ok && len(grants) > 0 {
-			eg.add(escEdge{from: i, to: j, cost: 1, action: action, grants: grants})
+	to := func(s Subject, gr *Grant, action func() string) {
+		if j, ok := eg.index[s]; ok && gr != nil {
+			eg.add(escEdge{from: i, to: j, cost: 1, action: action(), grants: []*Grant{gr}})
 		}
 	}
-	if gr := allowing(rs, workloadWrites(ns)...); gr != nil {
+	if gr := allowingIn(rs, ns, workloadWrites); gr != nil {
 		verb := "create pods"
 		if !gr.Allows(req("create", "", "pods", "", ns)) {
 			verb = "write workloads"
@@ -338,37 +382,103 @@ func (eg *escGraph) accountMoves(i int, rs []*Grant, ns string) {
 	anyToken := toAll("can create tokens for any service account "+where, one(allowing(rs, req("create", "", "serviceaccounts/token", "", ns))))
 	anyImpersonation := toAll("can impersonate any service account "+where, one(allowing(rs, req("impersonate", "", "serviceaccounts", "", ns))))
 
-	for _, a := range eg.g.Accounts {
-		if ns != "" && a.Namespace != ns {
-			continue
-		}
-		if !anyToken {
-			to(a.Subject, "can create tokens for "+a.Subject.String(), one(allowing(rs, req("create", "", "serviceaccounts/token", a.Name, a.Namespace))))
-		}
-		if !anyImpersonation {
-			to(a.Subject, "can impersonate "+a.Subject.String(), one(allowing(rs, req("impersonate", "", "serviceaccounts", a.Name, a.Namespace))))
-		}
-		if ns == "" {
-			to(a.Subject, "can impersonate user "+a.Username(), one(allowing(rs, req("impersonate", "", "users", a.Username(), ""))))
-		}
-		for _, w := range a.Workloads {
-			if !a.MountsToken(w) {
+	// Moves to particular accounts: by the names a grant lists, to the
+	// accounts whose pods a subject may exec into, and to those whose
+	// token Secrets it may read.
+	inScope := func(a *Account) bool { return ns == "" || a.Namespace == ns }
+	named := func(verb, resource string, names func(string) []Subject, action func(Subject) string) {
+		for _, gr := range rs {
+			if !MatchRule(&gr.Rule.PolicyRule, verb, "", resource).OK {
 				continue
 			}
-			if gr := allowing(rs, req("create", "", "pods/exec", "", a.Namespace), req("get", "", "pods/exec", "", a.Namespace),
-				req("create", "", "pods/attach", "", a.Namespace), req("get", "", "pods/attach", "", a.Namespace),
-				req("update", "", "pods/ephemeralcontainers", "", a.Namespace), req("patch", "", "pods/ephemeralcontainers", "", a.Namespace)); gr != nil {
-				to(a.Subject, fmt.Sprintf("can exec into the pods of %s/%s %s", w.Kind, w.Name, where), []*Grant{gr})
-				break
-			}
-		}
-		for _, sec := range a.TokenSecrets {
-			if gr := allowing(rs, req("get", "", "secrets", sec.Name, a.Namespace), req("list", "", "secrets", "", a.Namespace)); gr != nil {
-				to(a.Subject, fmt.Sprintf("can read Secret %s/%s, a token of %s", a.Namespace, sec.Name, a.Subject), []*Grant{gr})
-				break
+			for _, n := range gr.Rule.ResourceNames {
+				for _, s := range names(n) {
+					if a := eg.g.accounts[s]; a != nil && inScope(a) && gr.Allows(req(verb, "", resource, n, a.Namespace)) {
+						to(a.Subject, gr, func() string { return action(a.Subject) })
+					}
+				}
 			}
 		}
 	}
+	// accountsNamed are the accounts in scope of a name.
+	accountsNamed := func(name string) []Subject {
+		var out []Subject
+		for _, n := range eg.namespaces(ns) {
+			out = append(out, ServiceAccount(n, name))
+		}
+		return out
+	}
+	if !anyToken {
+		named("create", "serviceaccounts/token", accountsNamed, func(s Subject) string { return "can create tokens for " + s.String() })
+	}
+	if !anyImpersonation {
+		named("impersonate", "serviceaccounts", accountsNamed, func(s Subject) string { return "can impersonate " + s.String() })
+	}
+	if ns == "" {
+		named("impersonate", "users", func(name string) []Subject {
+			if n, sa, err := serviceaccount.SplitUsername(name); err == nil {
+				return []Subject{ServiceAccount(n, sa)}
+			}
+			return nil
+		}, func(s Subject) string { return "can impersonate user " + s.Username() })
+	}
+	if holds(rs, execRights) {
+		for _, a := range eg.withWorkloads[ns] {
+			for _, w := range a.Workloads {
+				if !a.MountsToken(w) {
+					continue
+				}
+				if gr := allowing(rs, req("create", "", "pods/exec", "", a.Namespace), req("get", "", "pods/exec", "", a.Namespace),
+					req("create", "", "pods/attach", "", a.Namespace), req("get", "", "pods/attach", "", a.Namespace),
+					req("update", "", "pods/ephemeralcontainers", "", a.Namespace), req("patch", "", "pods/ephemeralcontainers", "", a.Namespace)); gr != nil {
+					to(a.Subject, gr, func() string { return fmt.Sprintf("can exec into the pods of %s/%s %s", w.Kind, w.Name, where) })
+					break
+				}
+			}
+		}
+	}
+	if holds(rs, secretRights) {
+		for _, a := range eg.withTokens[ns] {
+			for _, sec := range a.TokenSecrets {
+				if gr := allowing(rs, req("get", "", "secrets", sec.Name, a.Namespace), req("list", "", "secrets", "", a.Namespace)); gr != nil {
+					to(a.Subject, gr, func() string {
+						return fmt.Sprintf("can read Secret %s/%s, a token of %s", a.Namespace, sec.Name, a.Subject)
+					})
+					break
+				}
+			}
+		}
+	}
+}
+
+// namespaces returns the namespaces of the accounts in scope ns (every
+// namespace for "").
+func (eg *escGraph) namespaces(ns string) []string {
+	if ns != "" {
+		return []string{ns}
+	}
+	return eg.allNamespaces
+}
+
+type right struct{ verb, resource string }
+
+var (
+	execRights = []right{{"create", "pods/exec"}, {"get", "pods/exec"}, {"create", "pods/attach"}, {"get", "pods/attach"},
+		{"update", "pods/ephemeralcontainers"}, {"patch", "pods/ephemeralcontainers"}}
+	secretRights = []right{{"get", "secrets"}, {"list", "secrets"}}
+)
+
+// holds reports whether some grant of rs holds one of rights (in the core
+// group), whatever the object's name.
+func holds(rs []*Grant, rights []right) bool {
+	for _, gr := range rs {
+		for _, r := range rights {
+			if MatchRule(&gr.Rule.PolicyRule, r.verb, "", r.resource).OK {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func one(gr *Grant) []*Grant {

@@ -245,6 +245,7 @@ type Graph struct {
 
 	grants    []*Grant
 	bySubject map[Subject][]*Grant
+	byRole    map[*Role][]*Binding
 	accounts  map[Subject]*Account
 	subjects  []Subject
 	nsOf      map[*kube.Object]string
@@ -258,7 +259,7 @@ func Resolve(set *kube.Set) *Graph { return ResolveWith(set, Options{}) }
 
 // ResolveWith resolves the RBAC objects of a set.
 func ResolveWith(set *kube.Set, opts Options) *Graph {
-	g := &Graph{bySubject: map[Subject][]*Grant{}, accounts: map[Subject]*Account{}, nsOf: map[*kube.Object]string{}}
+	g := &Graph{bySubject: map[Subject][]*Grant{}, byRole: map[*Role][]*Binding{}, accounts: map[Subject]*Account{}, nsOf: map[*kube.Object]string{}}
 	if set != nil {
 		for _, f := range set.Files {
 			if f != nil {
@@ -505,6 +506,9 @@ func (g *Graph) bind(b *Binding, roles map[[2]string][]*Role, clusterRoles map[s
 			b.Role = &Role{Kind: "ClusterRole", Name: b.RoleRef.Name, Builtin: true, Unknown: true}
 		}
 	}
+	if b.Role != nil {
+		g.byRole[b.Role] = append(g.byRole[b.Role], b)
+	}
 	for _, s := range b.Subjects {
 		if s.Kind == rbacv1.ServiceAccountKind {
 			g.account(s.Subject)
@@ -687,10 +691,16 @@ func (g *Graph) BindingsOf(role *Role) []*Binding {
 		}
 	}
 	var out []*Binding
-	for _, b := range g.Bindings {
-		if b.Role != nil && targets[b.Role] {
-			out = append(out, b)
+	for r := range targets {
+		out = append(out, g.byRole[r]...)
+	}
+	if len(targets) > 1 {
+		// In the order of the scan.
+		order := make(map[*Binding]int, len(g.Bindings))
+		for i, b := range g.Bindings {
+			order[b] = i
 		}
+		slices.SortFunc(out, func(a, b *Binding) int { return cmp.Compare(order[a], order[b]) })
 	}
 	return out
 }

@@ -362,3 +362,41 @@ roleRef: {kind: ClusterRole, name: edit, apiGroup: rbac.authorization.k8s.io}
 		t.Error("unexpected")
 	}
 }
+
+// FuzzResolve resolves arbitrary manifests: nothing may panic, and every
+// grant must name a bound role's rule.
+func FuzzResolve(f *testing.F) {
+	f.Add(seed)
+	f.Add(`apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: a, labels: {x: "1"}}
+aggregationRule: {clusterRoleSelectors: [{matchLabels: {y: "1"}}]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: b, labels: {y: "1"}}
+aggregationRule: {clusterRoleSelectors: [{matchLabels: {x: "1"}}, {}]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: a}
+subjects: [{kind: User, name: "system:serviceaccount:a:b"}, {kind: ServiceAccount, name: c, namespace: d}]
+roleRef: {kind: ClusterRole, name: a}
+`)
+	f.Fuzz(func(t *testing.T, doc string) {
+		file, _ := kube.Parse("f.yaml", []byte(doc))
+		g := Resolve(&kube.Set{Files: []*kube.File{file}})
+		for _, gr := range g.Grants() {
+			if gr.Binding.Role == nil || !slices.Contains(gr.Binding.Role.Rules, gr.Rule) {
+				t.Fatalf("grant of %s names a rule its role does not hold", gr.Binding)
+			}
+		}
+		for _, p := range g.Escalations() {
+			if len(p.Steps) == 0 || p.Steps[len(p.Steps)-1].Goal == "" {
+				t.Fatalf("path of %s ends without a goal", p.Subject)
+			}
+			_ = p.String()
+		}
+		g.WhoCan("get", "", "secrets", AnyNamespace)
+	})
+}

@@ -371,7 +371,9 @@ func roleObject(r *rbac.Role) rbacObject {
 	return out
 }
 
-func rightOf(gr *rbac.Grant) rbacRight {
+// rightOf describes a grant held by who (directly, or through the group
+// the grant names).
+func rightOf(gr *rbac.Grant, who rbac.Subject) rbacRight {
 	rl := gr.Rule
 	r := rbacRight{
 		Scope: "cluster", Namespace: gr.Namespace,
@@ -386,7 +388,7 @@ func rightOf(gr *rbac.Grant) rbacRight {
 	if gr.Namespace != "" {
 		r.Scope = "namespace"
 	}
-	if gr.Subject.Kind == "Group" {
+	if gr.Subject != who {
 		r.ViaGroup = gr.Subject.Name
 	}
 	if rl.Role != gr.Binding.Role {
@@ -399,10 +401,10 @@ func rightOf(gr *rbac.Grant) rbacRight {
 	return r
 }
 
-func rightsOf(grants []*rbac.Grant) []rbacRight {
+func rightsOf(grants []*rbac.Grant, who rbac.Subject) []rbacRight {
 	out := make([]rbacRight, 0, len(grants))
 	for _, gr := range grants {
-		out = append(out, rightOf(gr))
+		out = append(out, rightOf(gr, who))
 	}
 	return out
 }
@@ -436,13 +438,13 @@ func listDoc(g *rbac.Graph, res *scan.Result) rbacListDoc {
 		if len(grants) == 0 {
 			continue
 		}
-		sub := rbacSubject{Subject: s, Rights: rightsOf(grants)}
+		sub := rbacSubject{Subject: s, Rights: rightsOf(grants, s)}
 		for _, w := range g.Workloads(s) {
 			sub.Workloads = append(sub.Workloads, objectOf(w, w.Kind, w.Name, g.Namespace(w)))
 		}
 		if p := paths[s]; p != nil {
 			for _, st := range p.Steps {
-				sub.Escalation = append(sub.Escalation, rbacStep{Subject: st.Subject, Action: st.Action, Grants: rightsOf(st.Grants), Becomes: st.Becomes, Goal: st.Goal})
+				sub.Escalation = append(sub.Escalation, rbacStep{Subject: st.Subject, Action: st.Action, Grants: rightsOf(st.Grants, st.Subject), Becomes: st.Becomes, Goal: st.Goal})
 			}
 			doc.Summary.Escalations++
 		}
@@ -462,7 +464,7 @@ func whoDoc(g *rbac.Graph, res *scan.Result, q rbac.Request) rbacWhoDoc {
 		doc.Paths = []string{}
 	}
 	for _, a := range g.Who(q) {
-		doc.Subjects = append(doc.Subjects, rbacAccess{Subject: a.Subject, Grants: rightsOf(a.Grants)})
+		doc.Subjects = append(doc.Subjects, rbacAccess{Subject: a.Subject, Grants: rightsOf(a.Grants, a.Subject)})
 	}
 	return doc
 }
@@ -507,15 +509,16 @@ func objectText(o rbacObject) string {
 	return s
 }
 
-// grantedBy writes how a right is granted: "[as Group G: ]binding ->
-// role[ (aggregated from R)]".
+// grantedBy writes how a right is granted: "binding -> role[ (from
+// R)][ (as Group G)]", R being the ClusterRole an aggregated rule comes
+// from.
 func grantedBy(r rbacRight) string {
 	s := objectText(r.Binding) + " -> " + objectText(r.Role)
 	if r.AggregatedFrom != nil {
 		s += " (from " + objectText(*r.AggregatedFrom) + ")"
 	}
 	if r.ViaGroup != "" {
-		s = "as Group " + r.ViaGroup + ": " + s
+		s += " (as Group " + r.ViaGroup + ")"
 	}
 	return s
 }
@@ -581,7 +584,7 @@ func writeListTable(w io.Writer, doc rbacListDoc, forced string) error {
 				}
 				fmt.Fprintf(bw, "    %d. %s %s\n", i+1, who, st.Action)
 				for _, r := range st.Grants {
-					fmt.Fprintf(bw, "       granted by %s, %s\n", grantedBy(r), ruleText(r))
+					fmt.Fprintf(bw, "       by %s, %s\n", grantedBy(r), ruleText(r))
 				}
 				if st.Becomes != nil {
 					fmt.Fprintf(bw, "       -> acts as %s\n", st.Becomes)
