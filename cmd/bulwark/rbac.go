@@ -29,7 +29,11 @@ type rbacFlags struct {
 func addRBACFlags(c *cobra.Command, f *rbacFlags) {
 	c.Flags().StringVarP(&f.format, "format", "f", "table", "output format: table or json")
 	c.Flags().StringVarP(&f.output, "output", "o", "", "write to this file instead of standard output")
-	c.Flags().StringVar(&f.namespace, "default-namespace", "", "namespace of objects that write none (default: \"default\", or the one a file's own bindings show)")
+	c.Flags().StringVar(&f.namespace, "default-namespace", "", "namespace of objects that write none, and of Helm releases (default: \"default\", or the one a file's own bindings show)")
+	c.Flags().StringArrayVar(&f.scan.values, "values", nil, "render Helm charts with this values file (repeatable; replaces the config's values sets)")
+	c.Flags().StringArrayVar(&f.scan.set, "set", nil, "render Helm charts with this value: key=value[,key=value] (repeatable)")
+	c.Flags().StringArrayVar(&f.scan.setString, "set-string", nil, "render Helm charts with this string value: key=value[,key=value] (repeatable)")
+	c.Flags().StringVar(&f.scan.releaseName, "release-name", "", "Helm release name charts are rendered with (default \"release-name\")")
 	c.Flags().StringVar(&f.scan.configPath, "config", "", "config file (default: .bulwark.yaml found by walking up from the first path)")
 	c.Flags().StringArrayVar(&f.scan.skip, "skip", nil, "skip paths matching this glob while walking (repeatable; ** allowed)")
 	c.Flags().IntVar(&f.scan.workers, "workers", 0, "files read in parallel (default: the number of CPUs)")
@@ -149,6 +153,7 @@ func loadRBAC(f rbacFlags, paths []string) (*rbac.Graph, *scan.Result, error) {
 		return nil, nil, usageErr("--workers must be positive")
 	}
 	f.scan.render = true
+	f.scan.namespace = f.namespace
 	p, err := newPipeline(f.scan, paths)
 	if err != nil {
 		return nil, nil, err

@@ -126,3 +126,33 @@ func TestRBACOutputFile(t *testing.T) {
 	}
 	validate(t, "../../docs/rbac-json.schema.json", data)
 }
+
+// TestRBACHelm checks that charts are rendered, with --set and with
+// --default-namespace as the release namespace.
+func TestRBACHelm(t *testing.T) {
+	dir := tree(t, map[string]string{
+		"chart/Chart.yaml":  "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+		"chart/values.yaml": "admin: false\n",
+		"chart/templates/rbac.yaml": `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: {{ .Release.Name }}
+subjects:
+- kind: ServiceAccount
+  name: {{ .Release.Name }}-sa
+  namespace: {{ .Release.Namespace }}
+roleRef:
+  kind: ClusterRole
+  name: {{ if .Values.admin }}cluster-admin{{ else }}view{{ end }}
+  apiGroup: rbac.authorization.k8s.io
+`,
+	})
+	code, out, errs := runCLI(t, "rbac", "who-can", "delete", "nodes", filepath.Join(dir, "chart"), "--set", "admin=true", "--default-namespace", "ops", "--release-name", "shop")
+	if code != exitOK || !strings.Contains(out, "ServiceAccount ops/shop-sa  cluster-wide  ClusterRoleBinding/shop -> ClusterRole/cluster-admin") {
+		t.Errorf("exit %d, stderr %q, output:\n%s", code, errs, out)
+	}
+	_, out, _ = runCLI(t, "rbac", "who-can", "delete", "nodes", filepath.Join(dir, "chart"))
+	if !strings.Contains(out, "Nobody") {
+		t.Errorf("with the chart's own values (view), nobody deletes nodes:\n%s", out)
+	}
+}

@@ -102,6 +102,13 @@ func boundText(g *rbac.Graph, r *rbac.Role) string {
 		}
 	}
 	if len(named) == 0 {
+		if len(r.AggregatedInto) > 0 {
+			var into []string
+			for _, a := range r.AggregatedInto {
+				into = append(into, a.Name)
+			}
+			return "; aggregated into ClusterRole " + listText(into) + ", so whoever holds that holds this"
+		}
 		return ""
 	}
 	return "; bound to " + listText(named)
