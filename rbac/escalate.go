@@ -137,10 +137,8 @@ func (g *Graph) Escalation(s Subject) *Path {
 	return nil
 }
 
-// Kinds of nodes of the escalation graph.
-const (
-	goalNode = -1
-)
+// goalNode is where a move that takes over the cluster leads.
+const goalNode = -1
 
 // escEdge is a move: from a node to another, costing one step (or none,
 // from a namespace node to one of its accounts).

@@ -18,9 +18,13 @@ type Subject struct {
 	Namespace string `json:"namespace,omitempty"`
 }
 
-// User, Group and ServiceAccount make subjects.
-func User(name string) Subject  { return Subject{Kind: rbacv1.UserKind, Name: name} }
+// User returns the user subject of that name.
+func User(name string) Subject { return Subject{Kind: rbacv1.UserKind, Name: name} }
+
+// Group returns the group subject of that name.
 func Group(name string) Subject { return Subject{Kind: rbacv1.GroupKind, Name: name} }
+
+// ServiceAccount returns the subject of a service account.
 func ServiceAccount(namespace, name string) Subject {
 	return Subject{Kind: rbacv1.ServiceAccountKind, Name: name, Namespace: namespace}
 }
