@@ -125,7 +125,7 @@ func (r *Rule) PeerIDs() []string {
 var (
 	idPattern   = regexp.MustCompile(`^[A-Z]{2,4}[0-9]{3}$`)
 	slugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
-	peerPattern = regexp.MustCompile(`^(hadolint|trivy|buildkit|cis-docker|kube-linter|polaris|kube-score|kubescape|pss|falco|checkov):[A-Za-z0-9.\-_]+$`)
+	peerPattern = regexp.MustCompile(`^(hadolint|trivy|buildkit|cis-docker|kube-linter|polaris|kube-score|kubescape|pss|falco|checkov|rbac-police|kubiscan):[A-Za-z0-9.\-_]+$`)
 )
 
 // Validate reports the first problem with the rule's definition.

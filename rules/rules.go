@@ -12,11 +12,12 @@ import (
 	"github.com/bulwark-sec/bulwark/rules/dockerfile"
 	kuberules "github.com/bulwark-sec/bulwark/rules/kube"
 	"github.com/bulwark-sec/bulwark/rules/netpol"
+	rbacrules "github.com/bulwark-sec/bulwark/rules/rbac"
 )
 
 // All returns every built-in rule, newly built.
 func All() []*rule.Rule {
-	return slices.Concat(dockerfile.Rules(), container.Rules(), compose.Rules(), daemon.Rules(), kuberules.Rules(), netpol.Rules())
+	return slices.Concat(dockerfile.Rules(), container.Rules(), compose.Rules(), daemon.Rules(), kuberules.Rules(), netpol.Rules(), rbacrules.Rules())
 }
 
 // Registry returns a registry of every built-in rule.

@@ -16,6 +16,7 @@ import (
 	"github.com/bulwark-sec/bulwark/rule"
 	"github.com/bulwark-sec/bulwark/rules"
 	"github.com/bulwark-sec/bulwark/scan"
+	"github.com/bulwark-sec/bulwark/source/kube"
 	"github.com/bulwark-sec/bulwark/suppress"
 )
 
@@ -157,6 +158,27 @@ func configDir(cfg *config.Config) string {
 		return ""
 	}
 	return filepath.Dir(cfg.Path)
+}
+
+// manifests reads the Kubernetes manifests under paths, rendering charts
+// and kustomizations, without running rules: for the commands that
+// analyse them as a whole. The result holds the paths read and the errors.
+func (p *pipeline) manifests(ctx context.Context, paths []string) (*kube.Set, *scan.Result, error) {
+	targets, errs, err := scan.Discover(paths, p.opts.Exclude, p.opts.ExcludeBase)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			return nil, nil, usageErr("%v", err)
+		}
+		return nil, nil, err
+	}
+	set, readErrs := scan.Manifests(ctx, targets, p.opts)
+	res := &scan.Result{Errors: append(errs, readErrs...)}
+	for _, t := range targets {
+		res.Paths = append(res.Paths, t.Path)
+		res.Targets = append(res.Targets, t)
+	}
+	return set, res, nil
 }
 
 func (p *pipeline) run(ctx context.Context, paths []string) (*scan.Result, error) {
