@@ -131,7 +131,7 @@ func (e *explorer) walk(r Request, alive []int, dims []dim, k int, t *Target) bo
 	for k < len(dims) && !applies(dims[k], r) {
 		k++
 	}
-	if len(alive) == 0 || k == len(dims) || !constrainsFrom(&e.p.Rules[alive[0]], dims[k:]) {
+	if len(alive) == 0 || k == len(dims) || decidesAll(&e.p.Rules[alive[0]], r, dims[k:]) {
 		return e.leaf(r, alive, dims, k, t)
 	}
 	d := dims[k]
@@ -218,38 +218,54 @@ func set(d dim, r Request, v string) Request {
 	return r
 }
 
-// constrainsFrom tells whether a rule's match depends on any of dims.
-func constrainsFrom(rule *auditv1.PolicyRule, dims []dim) bool {
+// decidesAll tells whether a rule that matches r so far matches every
+// request that completes r over the dimensions dims, so that it decides
+// them all when it is the first rule still alive.
+func decidesAll(rule *auditv1.PolicyRule, r Request, dims []dim) bool {
+	resourceDims := false
 	for _, d := range dims {
+		if !applies(d, r) {
+			continue
+		}
 		switch d {
 		case dUser:
 			if len(rule.Users) > 0 {
-				return true
+				return false
 			}
 		case dGroup:
 			if len(rule.UserGroups) > 0 {
-				return true
+				return false
 			}
 		case dVerb:
 			if len(rule.Verbs) > 0 {
-				return true
+				return false
 			}
 		case dKind:
 			if len(rule.Resources) > 0 || len(rule.Namespaces) > 0 || len(rule.NonResourceURLs) > 0 {
-				return true
+				return false
 			}
 		case dNamespace:
 			if len(rule.Namespaces) > 0 {
-				return true
+				return false
 			}
 		case dAPIGroup, dResource, dSubresource, dName:
-			if len(rule.Resources) > 0 {
-				return true
-			}
+			resourceDims = true
 		case dPath:
-			if len(rule.NonResourceURLs) > 0 {
-				return true
+			if len(rule.NonResourceURLs) > 0 && !slices.ContainsFunc(rule.NonResourceURLs, func(s string) bool { p, ok := urlPrefix(s); return ok && p == "/" }) {
+				return false
 			}
+		}
+	}
+	if !resourceDims || len(rule.Resources) == 0 {
+		return true
+	}
+	groupOpen := slices.Contains(dims, dAPIGroup)
+	for _, gr := range rule.Resources {
+		if gr.Group != "*" && (groupOpen || gr.Group != r.APIGroup) {
+			continue
+		}
+		if len(gr.Resources) == 0 || len(gr.ResourceNames) == 0 && slices.Contains(gr.Resources, "*") {
+			return true
 		}
 	}
 	return false

@@ -157,6 +157,9 @@ func keyString(k *yaml.Node) (string, error) {
 	if k == nil || k.Kind != yaml.ScalarNode {
 		return "", errors.New("a mapping key is not a scalar")
 	}
+	if quoted(k) || plainString(k.Value) {
+		return k.Value, nil
+	}
 	j := scalarJSON(k)
 	if len(j) > 0 && j[0] == '"' {
 		var s string
@@ -171,10 +174,7 @@ func keyString(k *yaml.Node) (string, error) {
 // words that YAML 1.1 reads as booleans, null or numbers become those;
 // quoted and block scalars, and anything else, are strings.
 func scalarJSON(n *yaml.Node) []byte {
-	if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 || n.Tag == "!!str" && n.Style&yaml.TaggedStyle != 0 {
-		return appendString(nil, n.Value)
-	}
-	if plainString(n.Value) {
+	if quoted(n) || plainString(n.Value) {
 		return appendString(nil, n.Value)
 	}
 	// The API server's own YAML reader decides.
@@ -184,6 +184,12 @@ func scalarJSON(n *yaml.Node) []byte {
 		return appendString(nil, n.Value)
 	}
 	return j
+}
+
+// quoted tells whether a scalar is a string whatever its text: quoted, a
+// block, or tagged !!str.
+func quoted(n *yaml.Node) bool {
+	return n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 || n.Tag == "!!str" && n.Style&yaml.TaggedStyle != 0
 }
 
 // yaml11Words are the plain words YAML 1.1 does not read as strings.
@@ -204,9 +210,17 @@ func plainString(s string) bool {
 	return r == '/' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
 }
 
+// appendString appends s as a JSON string.
 func appendString(out []byte, s string) []byte {
-	b, _ := json.Marshal(s)
-	return append(out, b...)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s)
+			return append(out, b...)
+		}
+	}
+	out = append(out, '"')
+	out = append(out, s...)
+	return append(out, '"')
 }
 
 // resolve follows aliases and enters documents.

@@ -197,18 +197,37 @@ func (v *verdicts) add(d auditpolicy.Decision, r auditpolicy.Request) {
 	}
 }
 
-// summary lists what a verdict found: "secrets (get, list), configmaps
-// (create)", at most max targets and a count of the others.
+// summary lists what a verdict found, the targets with the same verbs
+// together: "secrets, configmaps (get, list), tokenreviews (create)", at
+// most max targets and a count of the others.
 func (vd *verdict) summary(max int) string {
-	var parts []string
-	for i, l := range vd.labels {
-		if i == max {
-			parts = append(parts, fmt.Sprintf("and %d more", len(vd.labels)-max))
-			break
-		}
-		parts = append(parts, fmt.Sprintf("%s (%s)", l, strings.Join(vd.verbs[l], ", ")))
+	type group struct {
+		verbs  string
+		labels []string
 	}
-	return strings.Join(parts, ", ")
+	var groups []*group
+	shown := vd.labels
+	if len(shown) > max {
+		shown = shown[:max]
+	}
+	for _, l := range shown {
+		verbs := strings.Join(vd.verbs[l], ", ")
+		i := slices.IndexFunc(groups, func(g *group) bool { return g.verbs == verbs })
+		if i < 0 {
+			groups = append(groups, &group{verbs: verbs})
+			i = len(groups) - 1
+		}
+		groups[i].labels = append(groups[i].labels, l)
+	}
+	var parts []string
+	for _, g := range groups {
+		parts = append(parts, fmt.Sprintf("%s (%s)", strings.Join(g.labels, ", "), g.verbs))
+	}
+	s := strings.Join(parts, ", ")
+	if n := len(vd.labels) - len(shown); n > 0 {
+		s += fmt.Sprintf(" and %d more", n)
+	}
+	return s
 }
 
 // who names the user of an example request, for messages.
