@@ -21,6 +21,7 @@
 package auditpolicy
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -128,6 +129,19 @@ func Decode(n *yaml.Node) (*Policy, error) {
 	}
 	for _, e := range strict {
 		p.Ignored = append(p.Ignored, strictIssue(e))
+	}
+	// The API server finds the apiVersion and kind as encoding/json does,
+	// whatever the case of the keys, and a missing kind is the kind it
+	// decodes into.
+	var gvk struct {
+		APIVersion string `json:"apiVersion"`
+		Kind       string `json:"kind"`
+	}
+	if json.Unmarshal(c.out, &gvk) == nil {
+		p.APIVersion, p.Kind = gvk.APIVersion, gvk.Kind
+	}
+	if p.Kind == "" {
+		p.Kind = Kind
 	}
 	if _, rules := mapGet(root, "rules"); rules != nil && rules.Kind == yaml.SequenceNode {
 		for _, it := range rules.Content {
