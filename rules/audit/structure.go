@@ -1,7 +1,9 @@
 package audit
 
 import (
+	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/bulwark-sec/bulwark/auditpolicy"
 	"github.com/bulwark-sec/bulwark/finding"
@@ -148,6 +150,7 @@ func receivedRule() *rule.Rule {
 		Bad:         "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata",
 		Good:        "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [\"RequestReceived\"]\nrules:\n- level: Metadata",
 		Remediation: "Add `omitStages: [\"RequestReceived\"]` at the top of the policy.",
+		Fixable:     true,
 		Check: func(p *rule.Pass) error {
 			for _, d := range soundPolicies(p) {
 				all, rules := stageFindings(d, auditv1.StageRequestReceived, false)
@@ -156,16 +159,27 @@ func receivedRule() *rule.Rule {
 					if l, ok := d.o.Lookup("omitStages"); ok {
 						loc = l
 					}
-					p.Report(loc, "no rule omits the RequestReceived stage: every logged request is written twice, when received and when answered")
+					p.Report(loc, "no rule omits the RequestReceived stage: every logged request is written twice, when received and when answered",
+						omitFix(d, "omitStages")...)
 					continue
 				}
 				for _, i := range rules {
-					p.Reportf(d.ruleAt(i, "level"), "%s does not omit the RequestReceived stage (the others do): its requests are written twice", d.ruleName(i))
+					p.Report(d.ruleAt(i, "level"), fmt.Sprintf("%s does not omit the RequestReceived stage (the others do): its requests are written twice", d.ruleName(i)),
+						omitFix(d, "rules", strconv.Itoa(i), "omitStages")...)
 				}
 			}
 			return nil
 		},
 	}
+}
+
+// omitFix adds RequestReceived to the omitStages list at path.
+func omitFix(d policyDoc, path ...string) []finding.Fix {
+	e, ok := d.o.AddItem(string(auditv1.StageRequestReceived), path...)
+	if !ok {
+		return nil
+	}
+	return []finding.Fix{{Title: "omit the RequestReceived stage", Edits: []finding.Edit{e}}}
 }
 
 // completeRule is AP011: ResponseComplete is omitted.
