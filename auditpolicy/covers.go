@@ -12,9 +12,11 @@ import (
 // selectors (not their text): each selector of a must allow every value
 // b's allows, and for resources every (group, resource, subresource,
 // name) b's entries match must be matched by one of a's entries.
-// Non-resource paths are taken to start with "/", as every URL path does.
+// Non-resource paths are taken to start with "/", as every URL path does,
+// and the users b names to be in the groups the API server puts them in
+// (GroupsOf).
 func Covers(a, b *auditv1.PolicyRule) bool {
-	if !subset(b.Users, a.Users) || !subset(b.UserGroups, a.UserGroups) || !subset(b.Verbs, a.Verbs) {
+	if !subset(b.Users, a.Users) || !groupsCovered(a, b) || !subset(b.Verbs, a.Verbs) {
 		return false
 	}
 	aRes, aURL := scopeOf(a)
@@ -46,6 +48,25 @@ func Covers(a, b *auditv1.PolicyRule) bool {
 	}
 	for _, e := range b.Resources {
 		if !entriesCover(a.Resources, e) {
+			return false
+		}
+	}
+	return true
+}
+
+// groupsCovered tells whether every user b matches is in a group of a's
+// userGroups: by b's own userGroups, or by the groups the API server
+// always puts b's users in (a service account is in
+// system:serviceaccounts).
+func groupsCovered(a, b *auditv1.PolicyRule) bool {
+	if subset(b.UserGroups, a.UserGroups) {
+		return true
+	}
+	if len(b.Users) == 0 {
+		return false
+	}
+	for _, u := range b.Users {
+		if !anyIn(GroupsOf(u), a.UserGroups) {
 			return false
 		}
 	}

@@ -54,7 +54,8 @@ const MaxClasses = 200_000
 // are those the rules name, one they do not name, and the anonymous user;
 // every user but the anonymous one is in system:authenticated (the API
 // server adds it) and in at most one other group the rules name (a user
-// in several gets the decision of one of them); the anonymous user is in
+// in several gets the decision of one of them), a service account also in
+// the groups of service accounts (GroupsOf); the anonymous user is in
 // system:unauthenticated only; and requests whose authentication failed
 // have no user at all (the API server logs them too). Verbs, namespaces, groups, resources,
 // subresources, names and paths are likewise those named and one not
@@ -87,6 +88,23 @@ func (p *Policy) Explore(space Space, visit func(Request, Decision) bool) bool {
 		}
 	}
 	return true
+}
+
+// GroupsOf returns the groups the API server always puts a user in: the
+// anonymous user in system:unauthenticated; every other user in
+// system:authenticated, and a service account
+// (system:serviceaccount:NAMESPACE:NAME) also in system:serviceaccounts
+// and system:serviceaccounts:NAMESPACE.
+func GroupsOf(user string) []string {
+	if user == Anonymous {
+		return []string{Unauthenticated}
+	}
+	if rest, ok := strings.CutPrefix(user, "system:serviceaccount:"); ok {
+		if ns, name, ok := strings.Cut(rest, ":"); ok && ns != "" && name != "" {
+			return []string{"system:serviceaccounts", "system:serviceaccounts:" + ns, Authenticated}
+		}
+	}
+	return []string{Authenticated}
 }
 
 // A dimension of the request space.
@@ -185,10 +203,8 @@ func set(d dim, r Request, v string) Request {
 		r.User, r.Unauthenticated = v, v == failedAuthMark
 		if r.Unauthenticated {
 			r.User, r.Groups = "", nil
-		} else if v == Anonymous {
-			r.Groups = []string{Unauthenticated}
 		} else {
-			r.Groups = []string{Authenticated}
+			r.Groups = GroupsOf(v)
 		}
 	case dGroup:
 		if v != "" {

@@ -180,3 +180,25 @@ func withLevel(r auditv1.PolicyRule) auditv1.PolicyRule {
 	r.Level = auditv1.LevelMetadata
 	return r
 }
+
+// TestCoversServiceAccounts: a rule for service account users is covered
+// by one for their group, which they are always in.
+func TestCoversServiceAccounts(t *testing.T) {
+	sa := auditv1.PolicyRule{Level: auditv1.LevelNone, Users: []string{"system:serviceaccount:ci:bot"}}
+	group := auditv1.PolicyRule{Level: auditv1.LevelMetadata, UserGroups: []string{"system:serviceaccounts:ci"}}
+	other := auditv1.PolicyRule{Level: auditv1.LevelMetadata, UserGroups: []string{"system:serviceaccounts:prod"}}
+	person := auditv1.PolicyRule{Level: auditv1.LevelNone, Users: []string{"alice"}}
+	if !Covers(&group, &sa) {
+		t.Error("the group of the namespace covers its service accounts")
+	}
+	if Covers(&other, &sa) || Covers(&group, &person) || Covers(&sa, &group) {
+		t.Error("covered too much")
+	}
+	p := &Policy{Policy: auditv1.Policy{Rules: []auditv1.PolicyRule{group, sa}}}
+	p.Explore(Space{}, func(r Request, d Decision) bool {
+		if d.Rule == 1 {
+			t.Errorf("%s decided by the covered rule", r)
+		}
+		return true
+	})
+}

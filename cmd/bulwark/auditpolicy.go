@@ -114,7 +114,9 @@ func newAuditExplainCmd(e *env) *cobra.Command {
 rule that matches decides) and print the level, the stages logged and the deciding
 rule. RESOURCE is written as kubectl writes it: pods, pods/exec, deployments.apps,
 deployments.apps/scale, tokenreviews.authentication.k8s.io; a URL starts with "/".
-The user is authenticated (system:authenticated) unless it is system:anonymous.`,
+The user is in the groups the API server always adds (system:authenticated, or
+system:unauthenticated for system:anonymous; system:serviceaccounts and
+system:serviceaccounts:NAMESPACE for a service account) and those of --as-group.`,
 		Example: `  bulwark audit-policy explain audit.yaml create pods/exec web -n default --as alice
   bulwark audit-policy explain audit.yaml get secrets -n kube-system --as system:serviceaccount:ci:bot --as-group system:serviceaccounts
   bulwark audit-policy explain audit.yaml get /healthz`,
@@ -148,11 +150,7 @@ The user is authenticated (system:authenticated) unless it is system:anonymous.`
 // explainRequest builds the request of explain's arguments.
 func explainRequest(args []string, namespace, user, subresource string, groups []string) (auditpolicy.Request, error) {
 	r := auditpolicy.Request{Verb: strings.ToLower(args[0]), User: user}
-	if user == auditpolicy.Anonymous {
-		r.Groups = append([]string{auditpolicy.Unauthenticated}, groups...)
-	} else {
-		r.Groups = append([]string{auditpolicy.Authenticated}, groups...)
-	}
+	r.Groups = append(auditpolicy.GroupsOf(user), groups...)
 	target := args[1]
 	if strings.HasPrefix(target, "/") {
 		if len(args) > 2 || namespace != "" || subresource != "" {
