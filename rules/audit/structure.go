@@ -19,7 +19,9 @@ func catchAllRule() *rule.Rule {
 		Tags:  []string{tagSeed, tagCISMin},
 		Why: "A request that matches no rule of an audit policy is not logged at all. A policy that lists only what " +
 			"its author thought of misses the rest: writes to Deployments and RoleBindings, custom resources, API " +
-			"groups that Kubernetes adds later, and requests by users nobody expected. The policies of Kubernetes' " +
+			"groups that Kubernetes adds later, requests by users nobody expected, and requests whose authentication " +
+			"failed (the API server logs them with no user, so a rule keyed on userGroups never matches them: " +
+			"`userGroups: [system:authenticated]` is not a catch-all). The policies of Kubernetes' " +
 			"documentation and of kube-up end with a rule without selectors (`- level: Metadata`) that logs everything " +
 			"else. The simulator looks for a request that no rule matches, over every user, group, verb, namespace, " +
 			"resource, name and URL the policy tells apart; a last rule without selectors at level None, which drops " +
