@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/bulwark-sec/bulwark/rule"
+	"github.com/bulwark-sec/bulwark/rules/audit"
 	"github.com/bulwark-sec/bulwark/rules/compose"
 	"github.com/bulwark-sec/bulwark/rules/container"
 	"github.com/bulwark-sec/bulwark/rules/daemon"
@@ -17,7 +18,7 @@ import (
 
 // All returns every built-in rule, newly built.
 func All() []*rule.Rule {
-	return slices.Concat(dockerfile.Rules(), container.Rules(), compose.Rules(), daemon.Rules(), kuberules.Rules(), netpol.Rules(), rbacrules.Rules())
+	return slices.Concat(dockerfile.Rules(), container.Rules(), compose.Rules(), daemon.Rules(), kuberules.Rules(), netpol.Rules(), rbacrules.Rules(), audit.Rules())
 }
 
 // Registry returns a registry of every built-in rule.
