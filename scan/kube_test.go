@@ -60,9 +60,14 @@ func TestSniffKube(t *testing.T) {
 		"values.yaml":    "image:\n  kind: Deployment\n  apiVersion: v1\n",
 		"quoted.yaml":    "\"apiVersion\": \"v1\"\n\"kind\": \"ConfigMap\"\n",
 		"kustomize.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [a.yaml]\n",
+		// Audit logs: events one per line, with or without apiVersion.
+		"audit.json":  `{"apiVersion":"audit.k8s.io/v1","kind":"Event","objectRef":{"apiVersion":"v1","resource":"pods"}}` + "\n" + `{"apiVersion":"audit.k8s.io/v1","kind":"Event"}` + "\n",
+		"old.json":    `{"kind":"Event","auditID":"x","objectRef":{"apiVersion":"v1","resource":"configmaps"}}`,
+		"nested.json": `{"items":[{"apiVersion":"v1","kind":"Pod"}]}`,
 	})
 	for name, want := range map[string]scan.FileKind{
-		"pod.yaml": scan.KindKube, "pod.json": scan.KindKube, "inspect.json": scan.KindInspect, "compose.yml": scan.KindCompose,
+		"pod.yaml": scan.KindKube, "pod.json": scan.KindKube, "inspect.json": scan.KindInspect,
+		"audit.json": scan.KindInspect, "old.json": scan.KindInspect, "nested.json": scan.KindInspect, "compose.yml": scan.KindCompose,
 		"chart.yaml": scan.KindDockerfile, "values.yaml": scan.KindDockerfile, "quoted.yaml": scan.KindKube,
 		"kustomize.yaml": scan.KindKube,
 	} {

@@ -5,6 +5,7 @@ package scan
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -655,6 +656,23 @@ func runCheck(rl *rule.Rule, pass *rule.Pass) (err error) {
 	return rl.Check(pass)
 }
 
+// jsonManifest reports whether JSON text that mentions apiVersion and
+// kind is a manifest: its first value has both at the top level, and is
+// not a Kubernetes audit event or event list (an audit log, often one
+// event per line, read by bulwark watch; old events have no apiVersion). A
+// text that does not decode is left to the manifest reader to report.
+func jsonManifest(head []byte) bool {
+	var doc struct {
+		APIVersion string `json:"apiVersion"`
+		Kind       string `json:"kind"`
+	}
+	if err := json.NewDecoder(bytes.NewReader(head)).Decode(&doc); err != nil {
+		return true
+	}
+	audit := doc.Kind == "Event" || doc.Kind == "EventList"
+	return doc.APIVersion != "" && doc.Kind != "" && !(audit && strings.HasPrefix(doc.APIVersion, "audit.k8s.io/"))
+}
+
 // SniffKind guesses the kind of a file named explicitly whose name says
 // nothing: a Kubernetes manifest (JSON with "apiVersion" and "kind", or
 // YAML with both at the top level), docker inspect output (other JSON),
@@ -668,7 +686,7 @@ func SniffKind(p string) FileKind {
 	head := bytes.TrimLeft(data, " \t\r\n\xef\xbb\xbf")
 	switch {
 	case bytes.HasPrefix(head, []byte("[")) || bytes.HasPrefix(head, []byte("{")):
-		if bytes.HasPrefix(head, []byte("{")) && jsonAPIVersionRe.Match(data) && jsonKindRe.Match(data) {
+		if bytes.HasPrefix(head, []byte("{")) && jsonAPIVersionRe.Match(data) && jsonKindRe.Match(data) && jsonManifest(head) {
 			return KindKube
 		}
 		return KindInspect
