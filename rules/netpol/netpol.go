@@ -73,6 +73,15 @@ func load(p *rule.Pass) (*index, error) {
 	default:
 		return nil, fmt.Errorf("target is %T, not a set of Kubernetes manifests", p.Target)
 	}
+	return set.Memo(indexKey{}, func() any { return buildIndex(set) }).(*index), nil
+}
+
+// indexKey is the key of the index in a set's memo.
+type indexKey struct{}
+
+// buildIndex builds the model of a set and finds its policies, namespaces
+// and custom resources.
+func buildIndex(set *kube.Set) *index {
 	ix := &index{m: netpol.Build(set, netpol.Options{})}
 	for o := range set.Objects() {
 		switch o.Typed.(type) {
@@ -84,7 +93,7 @@ func load(p *rule.Pass) (*index, error) {
 			}
 		}
 	}
-	return ix, nil
+	return ix
 }
 
 // customKind reports whether an object is a custom resource (of an API

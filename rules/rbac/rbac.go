@@ -41,12 +41,15 @@ func Rules() []*rule.Rule {
 	}
 }
 
+// graphKey is the key of the resolved graph in a set's memo.
+type graphKey struct{}
+
 // graphOf resolves the RBAC of the pass's manifest set. A single manifest
 // (*kube.File) is taken as a set of one.
 func graphOf(p *rule.Pass) (*rbac.Graph, error) {
 	switch t := p.Target.(type) {
 	case *kube.Set:
-		return rbac.Resolve(t), nil
+		return t.Memo(graphKey{}, func() any { return rbac.Resolve(t) }).(*rbac.Graph), nil
 	case *kube.File:
 		return rbac.Resolve(&kube.Set{Files: []*kube.File{t}}), nil
 	}

@@ -310,3 +310,15 @@ func TestLineAt(t *testing.T) {
 		}
 	}
 }
+
+// TestSetMemo checks that a set builds a memoised value once per key.
+func TestSetMemo(t *testing.T) {
+	type keyA struct{}
+	type keyB struct{}
+	var s Set
+	builds := 0
+	build := func() any { builds++; return builds }
+	if s.Memo(keyA{}, build) != 1 || s.Memo(keyA{}, build) != 1 || s.Memo(keyB{}, build) != 2 || builds != 2 {
+		t.Errorf("built %d times", builds)
+	}
+}
