@@ -142,10 +142,6 @@ func relNear(a, b *kube.Object) bool {
 	return within(da, db) || within(db, da)
 }
 
-// relLinked reports whether a relation between two objects may make a
-// finding: they may share a namespace and are written near each other.
-func relLinked(a, b *kube.Object) bool { return relSameNamespace(a, b) && relNear(a, b) }
-
 // relEvidence reports whether the scan holds, near o and in its very
 // namespace, one of candidates: the condition for trusting that something
 // of that kind which is missing is really missing.

@@ -318,7 +318,10 @@ func TestSetMemo(t *testing.T) {
 	var s Set
 	builds := 0
 	build := func() any { builds++; return builds }
-	if s.Memo(keyA{}, build) != 1 || s.Memo(keyA{}, build) != 1 || s.Memo(keyB{}, build) != 2 || builds != 2 {
-		t.Errorf("built %d times", builds)
+	first := s.Memo(keyA{}, build)
+	again := s.Memo(keyA{}, build)
+	other := s.Memo(keyB{}, build)
+	if first != 1 || again != 1 || other != 2 || builds != 2 {
+		t.Errorf("got %v, %v, %v after %d builds", first, again, other, builds)
 	}
 }
