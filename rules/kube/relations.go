@@ -2,7 +2,6 @@ package kube
 
 import (
 	"fmt"
-	"path"
 	"strconv"
 	"strings"
 
@@ -17,10 +16,9 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/bulwark-sec/bulwark/finding"
 	"github.com/bulwark-sec/bulwark/rule"
+	"github.com/bulwark-sec/bulwark/rules/internal/relate"
 	"github.com/bulwark-sec/bulwark/source/kube"
 )
 
@@ -110,7 +108,7 @@ func relSet(p *rule.Pass) (*relIndex, error) {
 			}
 			ix.hpas = append(ix.hpas, h)
 		case nil:
-			if relCustomKind(o) {
+			if relate.CustomKind(o) {
 				ix.custom = append(ix.custom, o)
 			}
 		}
@@ -118,28 +116,9 @@ func relSet(p *rule.Pass) (*relIndex, error) {
 	return ix, nil
 }
 
-// relCustomKind reports whether an object is a custom resource: of an API
-// group outside Kubernetes' own (whose groups are unqualified or end in
-// .k8s.io), such as an operator's monitoring.coreos.com/v1 Prometheus.
-func relCustomKind(o *kube.Object) bool {
-	group, _, found := strings.Cut(o.APIVersion, "/")
-	return found && strings.Contains(group, ".") && !strings.HasSuffix(group, ".k8s.io") && !kube.Known(o.APIVersion, o.Kind)
-}
-
 // relSameNamespace reports whether two objects may be in one namespace.
 func relSameNamespace(a, b *kube.Object) bool {
 	return a.Namespace == b.Namespace || a.Namespace == "" || b.Namespace == ""
-}
-
-// relDir is the folder of the file an object is written in.
-func relDir(o *kube.Object) string { return path.Dir(strings.ReplaceAll(o.Loc.Path, "\\", "/")) }
-
-// relNear reports whether two objects are written in the same folder, or
-// one in a folder below the other's.
-func relNear(a, b *kube.Object) bool {
-	da, db := relDir(a), relDir(b)
-	within := func(x, y string) bool { return y == "." || x == y || strings.HasPrefix(x, y+"/") }
-	return within(da, db) || within(db, da)
 }
 
 // relEvidence reports whether the scan holds, near o and in its very
@@ -147,7 +126,7 @@ func relNear(a, b *kube.Object) bool {
 // of that kind which is missing is really missing.
 func relEvidence(o *kube.Object, candidates []*kube.Object) bool {
 	for _, c := range candidates {
-		if o.Namespace == c.Namespace && relNear(o, c) {
+		if o.Namespace == c.Namespace && relate.Near(o, c) {
 			return true
 		}
 	}
@@ -243,7 +222,7 @@ func relReplicatedOf(o *kube.Object) (relReplicated, bool) {
 func (ix *relIndex) hpaFor(w *kube.Object, near bool) []relHPA {
 	var out []relHPA
 	for _, h := range ix.hpas {
-		if h.kind == w.Kind && h.name == w.Name && relSameNamespace(h.o, w) && (!near || relNear(h.o, w)) {
+		if h.kind == w.Kind && h.name == w.Name && relSameNamespace(h.o, w) && (!near || relate.Near(h.o, w)) {
 			out = append(out, h)
 		}
 	}
@@ -334,7 +313,7 @@ func relMetricsOnly(o *kube.Object) bool {
 // for metrics, selects its pods.
 func (ix *relIndex) servedBy(w *kube.Object) bool {
 	for _, s := range ix.services {
-		if relServiceSelects(s, w) && relNear(s, w) && !relMetricsOnly(s) {
+		if relServiceSelects(s, w) && relate.Near(s, w) && !relMetricsOnly(s) {
 			return true
 		}
 	}
@@ -358,41 +337,8 @@ var relNameAt = []string{"metadata", "name"}
 // give them those labels.
 func (ix *relIndex) relCustomHolds(o *kube.Object, sel map[string]string) bool {
 	for _, c := range ix.custom {
-		if relSameNamespace(o, c) && relMappingHolds(c.Node, sel, 0) {
+		if relSameNamespace(o, c) && relate.Holds(c.Node, sel) {
 			return true
-		}
-	}
-	return false
-}
-
-// relMappingHolds searches a YAML tree for a mapping holding every pair of
-// want.
-func relMappingHolds(n *yaml.Node, want map[string]string, depth int) bool {
-	if n == nil || depth > 64 {
-		return false
-	}
-	switch n.Kind {
-	case yaml.MappingNode:
-		found := 0
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			if w, ok := want[k.Value]; ok && v.Kind == yaml.ScalarNode && v.Value == w {
-				found++
-			}
-		}
-		if found == len(want) {
-			return true
-		}
-		for i := 1; i < len(n.Content); i += 2 {
-			if relMappingHolds(n.Content[i], want, depth+1) {
-				return true
-			}
-		}
-	case yaml.SequenceNode, yaml.DocumentNode:
-		for _, c := range n.Content {
-			if relMappingHolds(c, want, depth+1) {
-				return true
-			}
 		}
 	}
 	return false
@@ -607,7 +553,7 @@ func pdbBlocksRule() *rule.Rule {
 func (ix *relIndex) pdbMinAgainstReplicas(p *rule.Pass, b *kube.Object, minAvail int) {
 	for _, o := range ix.workloads {
 		w, ok := relReplicatedOf(o)
-		if !ok || !relNear(b, o) || !relPDBSelects(b, o) {
+		if !ok || !relate.Near(b, o) || !relPDBSelects(b, o) {
 			continue
 		}
 		if hs := ix.hpaFor(o, true); len(hs) > 0 {
@@ -833,7 +779,7 @@ func danglingIngressRule() *rule.Rule {
 						}
 						named++
 						hasPort = hasPort || relServiceHasPort(so.Typed.(*corev1.Service), b.port)
-						near = near || relNear(in, so)
+						near = near || relate.Near(in, so)
 					}
 					switch {
 					case named == 0:
@@ -968,7 +914,7 @@ func statefulSetServiceRule() *rule.Rule {
 					named = append(named, so)
 					headless := so.Typed.(*corev1.Service).Spec.ClusterIP == corev1.ClusterIPNone
 					good = good || headless && relServiceSelects(so, o)
-					if relNear(o, so) {
+					if relate.Near(o, so) {
 						near = append(near, so)
 					}
 				}

@@ -25,7 +25,6 @@ package netpol
 import (
 	"fmt"
 	"net/netip"
-	"path"
 	"slices"
 	"strings"
 
@@ -35,11 +34,10 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/bulwark-sec/bulwark/finding"
 	"github.com/bulwark-sec/bulwark/netpol"
 	"github.com/bulwark-sec/bulwark/rule"
+	"github.com/bulwark-sec/bulwark/rules/internal/relate"
 	"github.com/bulwark-sec/bulwark/source/kube"
 )
 
@@ -88,7 +86,7 @@ func buildIndex(set *kube.Set) *index {
 		case *networkingv1.NetworkPolicy, *corev1.Namespace:
 			ix.network = append(ix.network, o)
 		case nil:
-			if customKind(o) {
+			if relate.CustomKind(o) {
 				ix.custom = append(ix.custom, o)
 			}
 		}
@@ -96,29 +94,9 @@ func buildIndex(set *kube.Set) *index {
 	return ix
 }
 
-// customKind reports whether an object is a custom resource (of an API
-// group outside Kubernetes' own), which an operator may turn into pods.
-func customKind(o *kube.Object) bool {
-	group, _, found := strings.Cut(o.APIVersion, "/")
-	return found && strings.Contains(group, ".") && !strings.HasSuffix(group, ".k8s.io") && !kube.Known(o.APIVersion, o.Kind)
-}
-
 // system namespaces are the cluster's own.
 func system(ns string) bool {
 	return ns == "kube-system" || ns == "kube-public" || ns == "kube-node-lease"
-}
-
-func dir(o *kube.Object) string { return path.Dir(strings.ReplaceAll(o.Loc.Path, "\\", "/")) }
-
-// near reports whether two objects are written in the same folder, or one
-// in a folder below the other's.
-func near(a, b *kube.Object) bool {
-	if a == nil || b == nil {
-		return true
-	}
-	da, db := dir(a), dir(b)
-	within := func(x, y string) bool { return y == "." || x == y || strings.HasPrefix(x, y+"/") }
-	return within(da, db) || within(db, da)
 }
 
 // applies reports whether policy p may be trusted to apply to workload w
@@ -126,14 +104,14 @@ func near(a, b *kube.Object) bool {
 // written near each other, so that two projects that use one namespace
 // name, or none, do not judge each other.
 func applies(p *netpol.Policy, w *netpol.Workload) bool {
-	return near(p.Object, w.Object)
+	return relate.Near(p.Object, w.Object)
 }
 
 // managed reports whether the scan holds, near o, a NetworkPolicy or a
 // Namespace object: evidence that the network configuration of o's
 // application is in the scan.
 func (ix *index) managed(o *kube.Object) bool {
-	return slices.ContainsFunc(ix.network, func(n *kube.Object) bool { return near(n, o) })
+	return slices.ContainsFunc(ix.network, func(n *kube.Object) bool { return relate.Near(n, o) })
 }
 
 // nsName names a namespace in messages.
@@ -430,7 +408,7 @@ func danglingRule() *rule.Rule {
 				evidence, hostOnly := false, false
 				sel := labels.SelectorFromSet(pol.Spec.PodSelector.MatchLabels)
 				for _, w := range ix.m.WorkloadsIn(pol.Namespace) {
-					if near(pol.Object, w.Object) && w.Object.Namespace == pol.Object.Namespace {
+					if relate.Near(pol.Object, w.Object) && w.Object.Namespace == pol.Object.Namespace {
 						evidence = true
 					}
 					if w.HostNetwork && sel.Matches(w.Labels) {
@@ -462,40 +440,8 @@ func (ix *index) customMakes(pol *netpol.Policy) bool {
 		if c.Namespace != pol.Object.Namespace && c.Namespace != "" && pol.Object.Namespace != "" {
 			continue
 		}
-		if len(want) == 0 || holds(c.Node, want, 0) {
+		if len(want) == 0 || relate.Holds(c.Node, want) {
 			return true
-		}
-	}
-	return false
-}
-
-// holds searches a YAML tree for a mapping holding every pair of want.
-func holds(n *yaml.Node, want map[string]string, depth int) bool {
-	if n == nil || depth > 64 {
-		return false
-	}
-	switch n.Kind {
-	case yaml.MappingNode:
-		found := 0
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			if w, ok := want[k.Value]; ok && v.Kind == yaml.ScalarNode && v.Value == w {
-				found++
-			}
-		}
-		if found == len(want) {
-			return true
-		}
-		for i := 1; i < len(n.Content); i += 2 {
-			if holds(n.Content[i], want, depth+1) {
-				return true
-			}
-		}
-	case yaml.SequenceNode, yaml.DocumentNode:
-		for _, c := range n.Content {
-			if holds(c, want, depth+1) {
-				return true
-			}
 		}
 	}
 	return false
