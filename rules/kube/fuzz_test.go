@@ -23,7 +23,8 @@ import (
 //
 //	go test -fuzz FuzzRules ./rules/kube/
 func FuzzRules(f *testing.F) {
-	seeds, _ := filepath.Glob("testdata/*/*.yaml")
+	// Every rule family's manifests: Kubernetes, NetworkPolicy, RBAC, audit Policy.
+	seeds, _ := filepath.Glob("../*/testdata/*/*.yaml")
 	for _, p := range seeds {
 		if data, err := os.ReadFile(p); err == nil {
 			f.Add(data)
