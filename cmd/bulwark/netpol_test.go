@@ -31,8 +31,22 @@ func TestNetpolGolden(t *testing.T) {
 			if out != string(want) {
 				t.Errorf("output differs from %s:\n%s", golden, out)
 			}
+			if format == "json" {
+				validate(t, "../../docs/netpol-report.schema.json", []byte(out))
+			}
 		})
 	}
+}
+
+// TestNetpolSchema validates the JSON report of the shared corpus, with its
+// policies of every shape and an unreadable file, against the schema.
+func TestNetpolSchema(t *testing.T) {
+	const corpus = "../../../shared/corpus/kubernetes"
+	if _, err := os.Stat(corpus); err != nil {
+		t.Skip("corpus not available")
+	}
+	_, out, _ := runCLI(t, "netpol", corpus, "--format", "json")
+	validate(t, "../../docs/netpol-report.schema.json", []byte(out))
 }
 
 // TestNetpolSeed: the seed's two policies let only role=frontend pods reach
