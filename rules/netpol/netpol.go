@@ -49,7 +49,7 @@ func Rules() []*rule.Rule {
 	return []*rule.Rule{
 		defaultDenyRule(netpol.Ingress), defaultDenyRule(netpol.Egress), notIsolatedRule(),
 		anyPeerRule(netpol.Ingress), anyPeerRule(netpol.Egress), metadataRule(),
-		danglingRule(), policyTypesRule(), dnsRule(), namedPortRule(),
+		danglingRule(), policyTypesRule(), dnsRule(), namedPortRule(), danglingPeerRule(),
 	}
 }
 
@@ -435,16 +435,7 @@ func selectorText(pol *netpol.Policy) string {
 // its mappings (any custom resource there, for a selector of expressions
 // only).
 func (ix *index) customMakes(pol *netpol.Policy) bool {
-	want := pol.Spec.PodSelector.MatchLabels
-	for _, c := range ix.custom {
-		if c.Namespace != pol.Object.Namespace && c.Namespace != "" && pol.Object.Namespace != "" {
-			continue
-		}
-		if len(want) == 0 || relate.Holds(c.Node, want) {
-			return true
-		}
-	}
-	return false
+	return ix.customHolds(pol, pol.Spec.PodSelector.MatchLabels)
 }
 
 func policyTypesRule() *rule.Rule {
