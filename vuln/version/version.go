@@ -45,6 +45,7 @@ var comparers = map[string]Comparer{
 	"crates.io":   ComparerFunc(CompareSemVer),
 	"Go":          ComparerFunc(CompareGo),
 	"Hex":         ComparerFunc(CompareSemVer),
+	"PyPI":        ComparerFunc(ComparePyPI),
 	"Red Hat":     ComparerFunc(CompareRPM),
 	"AlmaLinux":   ComparerFunc(CompareRPM),
 	"Rocky Linux": ComparerFunc(CompareRPM),
