@@ -46,6 +46,7 @@ var comparers = map[string]Comparer{
 	"Go":          ComparerFunc(CompareGo),
 	"Hex":         ComparerFunc(CompareSemVer),
 	"PyPI":        ComparerFunc(ComparePyPI),
+	"Maven":       ComparerFunc(CompareMaven),
 	"Red Hat":     ComparerFunc(CompareRPM),
 	"AlmaLinux":   ComparerFunc(CompareRPM),
 	"Rocky Linux": ComparerFunc(CompareRPM),
