@@ -35,7 +35,7 @@ type fixtureLine struct {
 	want int
 }
 
-func readFixture(t *testing.T, path string) []fixtureLine {
+func readFixture(t testing.TB, path string) []fixtureLine {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
