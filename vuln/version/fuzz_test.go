@@ -48,3 +48,4 @@ func FuzzSemVer(f *testing.F) { fuzzComparer(f, "semver", CompareSemVer) }
 func FuzzGo(f *testing.F)     { fuzzComparer(f, "semver", CompareGo) }
 func FuzzPyPI(f *testing.F)   { fuzzComparer(f, "pypi", ComparePyPI) }
 func FuzzMaven(f *testing.F)  { fuzzComparer(f, "maven", CompareMaven) }
+func FuzzGem(f *testing.F)    { fuzzComparer(f, "rubygems", CompareGem) }

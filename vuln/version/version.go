@@ -47,6 +47,7 @@ var comparers = map[string]Comparer{
 	"Hex":         ComparerFunc(CompareSemVer),
 	"PyPI":        ComparerFunc(ComparePyPI),
 	"Maven":       ComparerFunc(CompareMaven),
+	"RubyGems":    ComparerFunc(CompareGem),
 	"Red Hat":     ComparerFunc(CompareRPM),
 	"AlmaLinux":   ComparerFunc(CompareRPM),
 	"Rocky Linux": ComparerFunc(CompareRPM),
