@@ -7,6 +7,7 @@ package dpkg
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -176,15 +177,31 @@ func parseSource(s string) (name, version string, ok bool) {
 type paragraph struct {
 	line     int
 	fields   []field
+	nfields  int
 	problems []Problem
 }
 
 type field struct{ key, value string }
 
-// get returns the value of the first field named key (case-insensitive).
+// wantedFields are the fields kept from a paragraph; the others are
+// counted and dropped.
+var wantedFields = [...]string{"Package", "Version", "Architecture", "Source", "Maintainer", "Status"}
+
+// wanted returns the canonical name of key when it is a kept field.
+func wanted(key []byte) string {
+	for _, k := range wantedFields {
+		if len(k) == len(key) && strings.EqualFold(k, string(key)) {
+			return k
+		}
+	}
+	return ""
+}
+
+// get returns the value of the first field named key (one of
+// wantedFields; field names match case-insensitively).
 func (p *paragraph) get(key string) string {
 	for _, f := range p.fields {
-		if strings.EqualFold(f.key, key) {
+		if f.key == key {
 			return f.value
 		}
 	}
@@ -211,8 +228,8 @@ func paragraphs(r io.Reader, fn func(*paragraph)) error {
 	}
 	for sc.Scan() {
 		n++
-		line := sc.Text()
-		if strings.TrimSpace(line) == "" {
+		line := sc.Bytes()
+		if len(bytes.TrimSpace(line)) == 0 {
 			flush()
 			continue
 		}
@@ -229,15 +246,17 @@ func paragraphs(r io.Reader, fn func(*paragraph)) error {
 			}
 			continue
 		}
-		key, value, ok := strings.Cut(line, ":")
-		if !ok || key == "" || strings.ContainsAny(key, " \t") {
+		key, value, ok := bytes.Cut(line, []byte(":"))
+		if !ok || len(key) == 0 || bytes.ContainsAny(key, " \t") {
 			cur.problems = append(cur.problems, Problem{n, "line is not a field"})
 			continue
 		}
-		if len(cur.fields) >= MaxFields {
+		if cur.nfields++; cur.nfields > MaxFields {
 			return fmt.Errorf("%w: paragraph at line %d has more than %d fields", ErrCorrupt, cur.line, MaxFields)
 		}
-		cur.fields = append(cur.fields, field{key, strings.TrimSpace(value)})
+		if k := wanted(key); k != "" {
+			cur.fields = append(cur.fields, field{k, string(bytes.TrimSpace(value))})
+		}
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
