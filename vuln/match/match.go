@@ -188,6 +188,10 @@ func (m *Matcher) matchPackage(p *pkgdb.Package, records map[string]*osv.Vulnera
 		}
 		h := hit{id: e.ID}
 		switch {
+		case !hasCmp && ver != "" && slices.Contains(e.Affected.Versions, ver):
+			// Listed exactly: affected without comparing; the fix
+			// cannot be ordered.
+			h.status = StatusAffected
 		case !hasCmp:
 			h.status, h.reason = StatusNotEvaluated, fmt.Sprintf("no version comparer for ecosystem %s", p.Ecosystem.Base)
 		case ver == "":
