@@ -1,0 +1,162 @@
+package image
+
+import (
+	"path"
+	"sort"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// Why a wanted file written by a layer is absent from the final view.
+const (
+	// RemovedWhiteout: a later layer's ".wh.NAME" deleted the file or a parent.
+	RemovedWhiteout = "whiteout"
+	// RemovedOpaque: a later layer made a parent directory opaque.
+	RemovedOpaque = "opaque"
+	// RemovedOverwritten: a later layer wrote a file or link at the same path.
+	RemovedOverwritten = "overwritten"
+)
+
+// LayerFile is a wanted file together with the layer that wrote it.
+type LayerFile struct {
+	*File
+	LayerIndex int
+	DiffID     v1.Hash
+}
+
+// RemovedFile is a wanted file that a later layer hid. Its content is still
+// in the image (secrets in deleted files matter).
+type RemovedFile struct {
+	LayerFile
+	// By is the index of the layer that hid it.
+	By int
+	// Reason is one of the Removed* constants.
+	Reason string
+}
+
+// LayerLink is a link together with the layer that wrote it.
+type LayerLink struct {
+	Link
+	LayerIndex int
+}
+
+// FS is the merged view of an image's wanted files.
+type FS struct {
+	// Files are the wanted files visible in the final image, by path.
+	Files map[string]LayerFile
+	// Links are the links visible in the final image, by path.
+	Links map[string]LayerLink
+	// Removed are wanted files written by a layer and hidden by a later one,
+	// in layer order.
+	Removed []RemovedFile
+}
+
+// Merge replays layer results bottom-up (results must be ordered by layer):
+// a layer's opaque directories and whiteouts delete lower content, then its
+// own files and links are laid on top.
+func Merge(results []*LayerResult) *FS {
+	fsys := &FS{Files: map[string]LayerFile{}, Links: map[string]LayerLink{}}
+	for _, r := range results {
+		if r == nil {
+			continue
+		}
+		for _, d := range r.OpaqueDirs {
+			fsys.removeUnder(d, false, r.Index, RemovedOpaque)
+		}
+		for _, w := range r.Whiteouts {
+			fsys.removeUnder(w, true, r.Index, RemovedWhiteout)
+		}
+		for p, l := range r.Links {
+			fsys.remove(p, r.Index, RemovedOverwritten)
+			fsys.Links[p] = LayerLink{Link: l, LayerIndex: r.Index}
+		}
+		for p, f := range r.Files {
+			fsys.remove(p, r.Index, RemovedOverwritten)
+			fsys.Files[p] = LayerFile{File: f, LayerIndex: r.Index, DiffID: r.DiffID}
+		}
+	}
+	sort.SliceStable(fsys.Removed, func(a, b int) bool {
+		x, y := fsys.Removed[a], fsys.Removed[b]
+		if x.By != y.By {
+			return x.By < y.By
+		}
+		return x.Path < y.Path
+	})
+	return fsys
+}
+
+// remove drops whatever sits exactly at p.
+func (fsys *FS) remove(p string, by int, reason string) {
+	if f, ok := fsys.Files[p]; ok {
+		fsys.Removed = append(fsys.Removed, RemovedFile{LayerFile: f, By: by, Reason: reason})
+		delete(fsys.Files, p)
+	}
+	delete(fsys.Links, p)
+}
+
+// removeUnder drops everything below dir (and dir itself when self is set),
+// matching on path-segment boundaries. dir "" is the root.
+func (fsys *FS) removeUnder(dir string, self bool, by int, reason string) {
+	under := func(p string) bool {
+		if dir == "" {
+			return true
+		}
+		return (self && p == dir) || strings.HasPrefix(p, dir+"/")
+	}
+	for p := range fsys.Files {
+		if under(p) {
+			fsys.remove(p, by, reason)
+		}
+	}
+	for p := range fsys.Links {
+		if under(p) {
+			delete(fsys.Links, p)
+		}
+	}
+}
+
+// maxLinkHops bounds symlink resolution (Linux allows 40).
+const maxLinkHops = 40
+
+// Resolve follows symbolic and hard links in the merged view, confined to
+// the image root, and returns the file p finally names.
+func (fsys *FS) Resolve(p string) (LayerFile, bool) {
+	p, ok := NormalizePath(p)
+	if !ok {
+		return LayerFile{}, false
+	}
+	for range maxLinkHops {
+		if f, ok := fsys.Files[p]; ok {
+			return f, true
+		}
+		next, ok := fsys.step(p)
+		if !ok {
+			return LayerFile{}, false
+		}
+		p = next
+	}
+	return LayerFile{}, false
+}
+
+// step resolves one link: at p itself or at its deepest linked parent.
+func (fsys *FS) step(p string) (string, bool) {
+	for cur := p; cur != "" && cur != "."; cur = path.Dir(cur) {
+		l, ok := fsys.Links[cur]
+		if !ok {
+			continue
+		}
+		rest := strings.TrimPrefix(p[len(cur):], "/")
+		var target string
+		switch {
+		case l.Hard, strings.HasPrefix(l.Target, "/"):
+			target = l.Target
+		default:
+			target = path.Join(path.Dir(cur), l.Target)
+		}
+		// Climbing above the root stays at the root, as in a chroot.
+		target = path.Clean("/" + target)
+		return strings.TrimPrefix(path.Join(target, rest), "/"), true
+	}
+	return "", false
+}
