@@ -1,0 +1,152 @@
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/bulwark-sec/bulwark/vuln/db"
+)
+
+func vulnCorpus(t *testing.T) string {
+	t.Helper()
+	d := os.Getenv("BULWARK_VULN_CORPUS")
+	if d == "" {
+		d = "/work/shared/corpus/vuln"
+	}
+	if _, err := os.Stat(filepath.Join(d, "osv")); err != nil {
+		t.Skipf("vulnerability corpus not available: %v", err)
+	}
+	return d
+}
+
+// dirLayer makes a layer holding the regular files under root at their
+// paths relative to root.
+func dirLayer(t *testing.T, root string) v1.Layer {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	err := filepath.Walk(root, func(p string, fi os.FileInfo, err error) error {
+		if err != nil || !fi.Mode().IsRegular() {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if err := tw.WriteHeader(&tar.Header{Name: filepath.ToSlash(rel), Mode: 0o644, Size: int64(len(b)), Typeflag: tar.TypeReg}); err != nil {
+			return err
+		}
+		_, err = tw.Write(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// ociLayout writes a one-layer image of root into a new OCI layout.
+func ociLayout(t *testing.T, root, createdBy string) string {
+	t.Helper()
+	img, err := mutate.Append(empty.Image, mutate.Addendum{Layer: dirLayer(t, root), History: v1.History{CreatedBy: createdBy}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	p, err := layout.Write(dir, empty.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.AppendImage(img); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestImageAlpine(t *testing.T) {
+	corpus := vulnCorpus(t)
+	dbFile := filepath.Join(t.TempDir(), "osv.db")
+	if _, err := db.Import(context.Background(), dbFile, []string{filepath.Join(corpus, "osv")}, db.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	dir := ociLayout(t, filepath.Join(corpus, "pkgdb/apk/alpine-3.18"), "ADD alpine-minirootfs.tar.gz /")
+	ref := "oci:" + dir
+
+	code, out, errOut := runCLI(t, "image", ref, "--db", dbFile, "--format", "json", "--fail-on", "HIGH")
+	if code != exitFindings {
+		t.Fatalf("exit %d, want 1; stderr: %s\n%s", code, errOut, out)
+	}
+	var rep imageReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if rep.Ecosystem != "Alpine:v3.18" || rep.Packages == 0 {
+		t.Errorf("ecosystem %q, %d packages", rep.Ecosystem, rep.Packages)
+	}
+	var found bool
+	for _, v := range rep.Vulns {
+		if v.Package == "musl" && v.VulnID == "CVE-2025-26519" {
+			found = true
+			if v.FixedVersion != "1.2.4-r3" || v.Status != "fixed" {
+				t.Errorf("musl CVE-2025-26519: fixed %q status %q", v.FixedVersion, v.Status)
+			}
+			if v.Layer.Index != 0 || v.Layer.CreatedBy != "ADD alpine-minirootfs.tar.gz /" || !strings.HasPrefix(v.Layer.DiffID, "sha256:") {
+				t.Errorf("musl layer: %+v", v.Layer)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("musl CVE-2025-26519 not reported:\n%s", out)
+	}
+
+	if code, out, errOut := runCLI(t, "image", ref, "--db", dbFile, "--format", "json", "--fail-on", "CRITICAL"); code != exitOK {
+		t.Errorf("--fail-on CRITICAL: exit %d, want 0; stderr: %s\n%s", code, errOut, out)
+	}
+	code, out, _ = runCLI(t, "image", ref, "--db", dbFile)
+	if code != exitFindings || !strings.Contains(out, "CVE-2025-26519") || !strings.Contains(out, "1.2.4-r3") {
+		t.Errorf("table: exit %d\n%s", code, out)
+	}
+	code, out, _ = runCLI(t, "image", ref, "--db", dbFile, "--format", "json", "--severity", "LOW", "--fail-on", "HIGH")
+	if code != exitOK || strings.Contains(out, "CVE-2025-26519") {
+		t.Errorf("--severity LOW: exit %d\n%s", code, out)
+	}
+}
+
+func TestImageErrors(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "none.db")
+	code, _, errOut := runCLI(t, "image", "oci:"+t.TempDir(), "--db", missing)
+	if code != exitIncomplete || !strings.Contains(errOut, "bulwark db import") {
+		t.Errorf("missing db: exit %d, stderr %q", code, errOut)
+	}
+	if code, _, _ := runCLI(t, "image", "x", "--format", "xml"); code != exitUsage {
+		t.Errorf("bad format: exit %d", code)
+	}
+	if code, _, _ := runCLI(t, "image", "x", "--fail-on", "bogus"); code != exitUsage {
+		t.Errorf("bad fail-on: exit %d", code)
+	}
+	if code, _, _ := runCLI(t, "image"); code != exitUsage {
+		t.Errorf("no ref: exit %d", code)
+	}
+}
