@@ -157,7 +157,7 @@ func (NPMLock) Parse(path string, r io.Reader) ([]pkgdb.Package, error) {
 			e := deps[n]
 			// v1 "version" may be a URL or a file: reference for
 			// non-registry packages; keep only registry-looking ones.
-			if e.Version != "" && !strings.Contains(e.Version, ":") && !strings.Contains(e.Version, "/") {
+			if n != "" && e.Version != "" && !strings.Contains(e.Version, ":") && !strings.Contains(e.Version, "/") {
 				if len(pkgs) >= MaxPackages {
 					return fmt.Errorf("more than %d packages: %w", MaxPackages, ErrTooLarge)
 				}
