@@ -56,7 +56,7 @@ type Parser interface {
 // Parsers returns the parsers of plain metadata files, in a fixed order.
 // Go executables are read by GoBinary, which needs an io.ReaderAt.
 func Parsers() []Parser {
-	return []Parser{NPMPackageJSON{}, NPMLock{}, Python{}}
+	return []Parser{NPMPackageJSON{}, NPMLock{}, Python{}, Maven{}, Composer{}}
 }
 
 // readLimited reads all of r, failing when it holds more than max bytes.
