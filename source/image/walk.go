@@ -190,7 +190,7 @@ func WalkLayer(ctx context.Context, r io.Reader, diffID v1.Hash, want WantFunc, 
 				cp.Path = p
 				res.Files[p] = &cp
 			}
-		case tar.TypeReg, tar.TypeRegA:
+		case tar.TypeReg: // the reader turns the old TypeRegA into TypeReg or TypeDir
 			mode := hdr.FileInfo().Mode()
 			if !want(p, mode) {
 				continue
