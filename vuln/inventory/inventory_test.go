@@ -2,8 +2,6 @@ package inventory
 
 import (
 	"io/fs"
-
-	"github.com/bulwark-sec/bulwark/vuln/pkgdb"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +9,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/bulwark-sec/bulwark/source/image"
+	"github.com/bulwark-sec/bulwark/vuln/pkgdb"
 )
 
 const debianOSRelease = `PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
