@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"io/fs"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -181,6 +182,45 @@ func TestOwnedByOS(t *testing.T) {
 	} {
 		if got := ownedByOS(owned, p); got != want {
 			t.Errorf("ownedByOS(%q) = %v, want %v", p, got, want)
+		}
+	}
+}
+
+func TestFromFSGoBinary(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Skip(err)
+	}
+	body, err := os.ReadFile(exe)
+	if err != nil {
+		t.Skip(err)
+	}
+	bin := func(p string, mode fs.FileMode, content []byte) image.LayerFile {
+		f := file(p, "", 1)
+		f.Mode, f.Content, f.Size = mode, content, int64(len(content))
+		return f
+	}
+	fsys := &image.FS{Files: map[string]image.LayerFile{
+		"usr/local/bin/app": bin("usr/local/bin/app", 0o755, body),
+		"usr/bin/script":    bin("usr/bin/script", 0o755, []byte("#!/bin/sh\necho hi\n")),
+	}}
+	inv, err := FromFS(fsys, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdlib bool
+	for _, p := range inv.Packages {
+		if p.Ecosystem.Base != "Go" || p.DBPath != "usr/local/bin/app" || p.Layer.Index != 1 {
+			t.Errorf("package %+v", p)
+		}
+		stdlib = stdlib || p.Name == "stdlib"
+	}
+	if !stdlib {
+		t.Errorf("no stdlib package from the Go executable: %+v", inv.Packages)
+	}
+	for _, pr := range inv.Problems {
+		if strings.Contains(pr, "script") {
+			t.Errorf("problem for a shell script: %s", pr)
 		}
 	}
 }
