@@ -105,10 +105,23 @@ func isBinCandidate(p string, mode fs.FileMode) bool {
 // Collect walks img and returns its OS packages.
 func Collect(ctx context.Context, img *image.Image, opts Options) (*Inventory, error) {
 	results, err := img.Walk(ctx, Want, opts.Walk)
+	var retried bool
+	if errors.Is(err, image.ErrLimit) {
+		// Executables are the bulk of what Want keeps; without them the
+		// package databases and metadata still fit.
+		retried = true
+		results, err = img.Walk(ctx, func(p string, mode fs.FileMode) bool {
+			return Want(p, mode&^0o111)
+		}, opts.Walk)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("walking image layers: %w", err)
 	}
-	return FromFS(image.Merge(results), img.Layers)
+	inv, err := FromFS(image.Merge(results), img.Layers)
+	if err == nil && retried {
+		inv.Problems = append(inv.Problems, "executables exceed the walk limit; Go build information not read")
+	}
+	return inv, err
 }
 
 // FromFS builds the inventory from a merged view; layers give the created_by
