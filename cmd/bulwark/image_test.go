@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -148,5 +149,68 @@ func TestImageErrors(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, "image"); code != exitUsage {
 		t.Errorf("no ref: exit %d", code)
+	}
+}
+
+// TestImageLanguagePackages scans an Alpine base layer topped by a layer
+// holding an npm package: the language package is matched in its
+// ecosystem and attributed to the layer that added it.
+func TestImageLanguagePackages(t *testing.T) {
+	corpus := vulnCorpus(t)
+	dbFile := filepath.Join(t.TempDir(), "osv.db")
+	if _, err := db.Import(context.Background(), dbFile, []string{filepath.Join(corpus, "osv")}, db.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	app := t.TempDir()
+	pj := filepath.Join(app, "app/node_modules/lodash/package.json")
+	if err := os.MkdirAll(filepath.Dir(pj), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pj, []byte(`{"name": "lodash", "version": "4.17.20"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	img, err := mutate.Append(empty.Image,
+		mutate.Addendum{Layer: dirLayer(t, filepath.Join(corpus, "pkgdb/apk/alpine-3.18")), History: v1.History{CreatedBy: "ADD alpine-minirootfs.tar.gz /"}},
+		mutate.Addendum{Layer: dirLayer(t, app), History: v1.History{CreatedBy: "COPY app /app"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	p, err := layout.Write(dir, empty.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.AppendImage(img); err != nil {
+		t.Fatal(err)
+	}
+
+	code, out, errOut := runCLI(t, "image", "oci:"+dir, "--db", dbFile, "--format", "json", "--fail-on", "HIGH")
+	if code != exitFindings {
+		t.Fatalf("exit %d, want 1; stderr: %s\n%s", code, errOut, out)
+	}
+	var rep imageReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	var lodash, musl bool
+	for _, v := range rep.Vulns {
+		switch v.Package {
+		case "musl":
+			musl = true
+		case "lodash":
+			if v.VulnID != "CVE-2021-23337" && !slices.Contains(v.Aliases, "CVE-2021-23337") {
+				continue
+			}
+			lodash = true
+			if v.Ecosystem != "npm" || v.Installed != "4.17.20" || v.FixedVersion != "4.17.21" || v.Status != "fixed" || !slices.Contains(v.Records, "GHSA-35jh-r3h4-6jhm") {
+				t.Errorf("lodash finding: %+v", v)
+			}
+			if v.Layer.Index != 1 || v.Layer.CreatedBy != "COPY app /app" || !strings.HasPrefix(v.Layer.DiffID, "sha256:") {
+				t.Errorf("lodash layer: %+v", v.Layer)
+			}
+		}
+	}
+	if !lodash || !musl {
+		t.Fatalf("lodash CVE-2021-23337 reported %v, musl reported %v:\n%s", lodash, musl, out)
 	}
 }

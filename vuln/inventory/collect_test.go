@@ -1,0 +1,75 @@
+package inventory
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"io"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/bulwark-sec/bulwark/source/image"
+)
+
+// TestCollectExecutablesOverLimit: when the executables kept exceed the
+// walk limit, Collect walks again without them and says so.
+func TestCollectExecutablesOverLimit(t *testing.T) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, f := range []struct {
+		name string
+		mode int64
+		body string
+	}{
+		{"usr/local/bin/big", 0o755, "\x7fELF" + strings.Repeat("x", 4096)},
+		{"app/node_modules/lodash/package.json", 0o644, `{"name":"lodash","version":"4.17.20"}`},
+	} {
+		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(f.body)), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write([]byte(f.body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := mutate.AppendLayers(empty.Image, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	p, err := layout.Write(dir, empty.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.AppendImage(img); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	im, err := image.Open(ctx, "oci:"+dir, image.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := Collect(ctx, im, Options{Walk: image.WalkOptions{Limits: image.Limits{MaxTotalBytes: 1024}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inv.Packages) != 1 || inv.Packages[0].Name != "lodash" {
+		t.Errorf("packages %+v", inv.Packages)
+	}
+	if !slices.ContainsFunc(inv.Problems, func(s string) bool { return strings.Contains(s, "executables exceed") }) {
+		t.Errorf("problems %q", inv.Problems)
+	}
+}
