@@ -244,6 +244,16 @@ func TestCorpusRecords(t *testing.T) {
 			want: []Finding{{VulnID: "CVE-2022-1664", Aliases: []string{"DEBIAN-CVE-2022-1664", "DLA-3022-1"},
 				Records: []string{"DLA-3022-1"}, Status: StatusNotEvaluated, Severity: Severity{Level: LevelUnknown}}},
 		},
+		{
+			// apk orders any text, so without the validity check this
+			// would be a silent "not affected".
+			name: "Alpine version outside apk's grammar is not evaluated",
+			pkg: pkgdb.Package{Type: pkgdb.TypeOS, Ecosystem: pkgdb.Ecosystem{Base: "Alpine", Suffix: "v3.18"},
+				Name: "musl", Version: "not a version!", SrcName: "musl", SrcVersion: "not a version!"},
+			want: []Finding{{VulnID: "CVE-2025-26519", Aliases: []string{"ALPINE-CVE-2025-26519"},
+				Records: []string{"ALPINE-CVE-2025-26519"}, Status: StatusNotEvaluated,
+				Severity: Severity{Level: LevelHigh, Source: SourceCVSS, Vector: "CVSS:3.1/AV:L/AC:H/PR:L/UI:N/S:U/C:H/I:H/A:H", Score: 7}}},
+		},
 	}
 	m := New(d, Options{})
 	for _, tt := range tests {

@@ -196,6 +196,8 @@ func (m *Matcher) matchPackage(p *pkgdb.Package, records map[string]*osv.Vulnera
 			h.status, h.reason = StatusNotEvaluated, fmt.Sprintf("no version comparer for ecosystem %s", p.Ecosystem.Base)
 		case ver == "":
 			h.status, h.reason = StatusNotEvaluated, "no installed version"
+		case !version.Valid(p.Ecosystem.Base, ver):
+			h.status, h.reason = StatusNotEvaluated, fmt.Sprintf("installed version %q is not a valid %s version", ver, p.Ecosystem.Base)
 		default:
 			v, err := e.Affected.Evaluate(ver, cmp)
 			switch {

@@ -72,6 +72,25 @@ func For(ecosystem string) (Comparer, bool) {
 	return c, ok
 }
 
+// Valid reports whether v is a version of the ecosystem that its Comparer
+// orders by the ecosystem's grammar. Most comparers refuse a version they
+// cannot read; apk's, like apk itself, orders any text (its own tests need
+// it), so a matcher asks Valid before trusting a "not affected" for a
+// version that fits no grammar. An ecosystem without a Comparer has no
+// valid versions.
+func Valid(ecosystem, v string) bool {
+	switch Base(ecosystem) {
+	case "Alpine", "Wolfi", "Chainguard":
+		return v != "" && !ParseAlpine(v).Invalid()
+	}
+	c, ok := For(ecosystem)
+	if !ok {
+		return false
+	}
+	_, err := c.Compare(v, v)
+	return err == nil
+}
+
 // Ecosystems returns the OSV ecosystem base names that have a Comparer.
 func Ecosystems() []string {
 	out := make([]string, 0, len(comparers))

@@ -74,3 +74,22 @@ func TestErrors(t *testing.T) {
 		t.Errorf("Base = %q, want Ubuntu", got)
 	}
 }
+
+func TestValid(t *testing.T) {
+	for _, tc := range []struct {
+		eco, v string
+		want   bool
+	}{
+		{"Alpine:v3.18", "1.2.4-r0", true},
+		{"Alpine", "not a version!", false},
+		{"Wolfi", "", false},
+		{"Debian:12", "1:2.36-9+deb12u1", true},
+		{"Debian", "1.18 25", false},
+		{"npm", "4.17.20", true},
+		{"CRAN", "1.0", false},
+	} {
+		if got := Valid(tc.eco, tc.v); got != tc.want {
+			t.Errorf("Valid(%q, %q) = %v, want %v", tc.eco, tc.v, got, tc.want)
+		}
+	}
+}
