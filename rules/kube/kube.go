@@ -111,9 +111,9 @@ func (c checkRule) rule() *rule.Rule {
 // run reports every violation of the check on every workload of the file,
 // one finding per field that causes it.
 func (c checkRule) run(p *rule.Pass) error {
-	f, ok := p.Target.(*kube.File)
-	if !ok {
-		return fmt.Errorf("target is %T, not a Kubernetes manifest", p.Target)
+	f, err := kubeFile(p)
+	if err != nil {
+		return err
 	}
 	if f == nil {
 		return nil
@@ -251,9 +251,9 @@ func levelRule() *rule.Rule {
 		Good:        "spec:\n  securityContext:\n    runAsNonRoot: true\n    seccompProfile:\n      type: RuntimeDefault\n  containers:\n  - name: app\n    image: app:1.0\n    securityContext:\n      allowPrivilegeEscalation: false\n      capabilities:\n        drop: [ALL]",
 		Remediation: "Fix the fields the KS001-KS019 findings of the workload name, baseline ones first.",
 		Check: func(p *rule.Pass) error {
-			f, ok := p.Target.(*kube.File)
-			if !ok {
-				return fmt.Errorf("target is %T, not a Kubernetes manifest", p.Target)
+			f, err := kubeFile(p)
+			if err != nil {
+				return err
 			}
 			if f == nil {
 				return nil

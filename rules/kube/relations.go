@@ -70,15 +70,19 @@ type relHPA struct {
 // relSet returns the pass's manifest set, indexed. A single manifest
 // (*kube.File) is taken as a set of one.
 func relSet(p *rule.Pass) (*relIndex, error) {
-	var set *kube.Set
-	switch t := p.Target.(type) {
-	case *kube.Set:
-		set = t
-	case *kube.File:
-		set = &kube.Set{Files: []*kube.File{t}}
-	default:
+	set, ok := kube.SetOf(p.Target)
+	if !ok {
 		return nil, fmt.Errorf("target is %T, not a set of Kubernetes manifests", p.Target)
 	}
+	// The relation rules share one index per set.
+	return set.Memo(relIndexKey{}, func() any { return relBuild(set) }).(*relIndex), nil
+}
+
+// relIndexKey is the key of the relation index in a set's memo.
+type relIndexKey struct{}
+
+// relBuild indexes the objects of a set the relation rules look at.
+func relBuild(set *kube.Set) *relIndex {
 	ix := &relIndex{}
 	for o := range set.Objects() {
 		if cataPatch(o) {
@@ -113,7 +117,7 @@ func relSet(p *rule.Pass) (*relIndex, error) {
 			}
 		}
 	}
-	return ix, nil
+	return ix
 }
 
 // relSameNamespace reports whether two objects may be in one namespace.

@@ -62,13 +62,8 @@ type index struct {
 }
 
 func load(p *rule.Pass) (*index, error) {
-	var set *kube.Set
-	switch t := p.Target.(type) {
-	case *kube.Set:
-		set = t
-	case *kube.File:
-		set = &kube.Set{Files: []*kube.File{t}}
-	default:
+	set, ok := kube.SetOf(p.Target)
+	if !ok {
 		return nil, fmt.Errorf("target is %T, not a set of Kubernetes manifests", p.Target)
 	}
 	return set.Memo(indexKey{}, func() any { return buildIndex(set) }).(*index), nil

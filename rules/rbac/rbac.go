@@ -47,13 +47,11 @@ type graphKey struct{}
 // graphOf resolves the RBAC of the pass's manifest set. A single manifest
 // (*kube.File) is taken as a set of one.
 func graphOf(p *rule.Pass) (*rbac.Graph, error) {
-	switch t := p.Target.(type) {
-	case *kube.Set:
-		return t.Memo(graphKey{}, func() any { return rbac.Resolve(t) }).(*rbac.Graph), nil
-	case *kube.File:
-		return rbac.Resolve(&kube.Set{Files: []*kube.File{t}}), nil
+	set, ok := kube.SetOf(p.Target)
+	if !ok {
+		return nil, fmt.Errorf("target is %T, not a set of Kubernetes manifests", p.Target)
 	}
-	return nil, fmt.Errorf("target is %T, not a set of Kubernetes manifests", p.Target)
+	return set.Memo(graphKey{}, func() any { return rbac.Resolve(set) }).(*rbac.Graph), nil
 }
 
 // roleName names a role as its manifest writes it: "ClusterRole

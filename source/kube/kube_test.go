@@ -325,3 +325,20 @@ func TestSetMemo(t *testing.T) {
 		t.Errorf("got %v, %v, %v after %d builds", first, again, other, builds)
 	}
 }
+
+// TestSetOf checks which rule targets are read as a set of manifests.
+func TestSetOf(t *testing.T) {
+	f := &File{Path: "a.yaml"}
+	if s, ok := SetOf(f); !ok || len(s.Files) != 1 || s.Files[0] != f {
+		t.Errorf("SetOf(file) = %v, %v", s, ok)
+	}
+	set := &Set{Files: []*File{f, f}}
+	if s, ok := SetOf(set); !ok || s != set {
+		t.Errorf("SetOf(set) = %v, %v", s, ok)
+	}
+	for _, target := range []any{nil, (*Set)(nil), "a.yaml"} {
+		if _, ok := SetOf(target); ok {
+			t.Errorf("SetOf(%#v) is a set", target)
+		}
+	}
+}

@@ -54,3 +54,16 @@ func (s *Set) Memo(key any, build func() any) any {
 	s.memo[key] = v
 	return v
 }
+
+// SetOf returns the manifests a rule's target holds as a set: the set
+// itself for a *Set (a KubeSet rule's target), a set of one for a *File.
+// ok is false for any other target.
+func SetOf(target any) (set *Set, ok bool) {
+	switch t := target.(type) {
+	case *Set:
+		return t, t != nil
+	case *File:
+		return &Set{Files: []*File{t}}, true
+	}
+	return nil, false
+}
