@@ -103,12 +103,9 @@ succeeded; withdrawn records are left out.`,
 			if err != nil {
 				return err
 			}
-			d, err := db.Open(p)
+			d, err := openDB(p)
 			if err != nil {
-				if errors.Is(err, db.ErrNoDatabase) {
-					err = fmt.Errorf("%w: build one with 'bulwark db import PATH' from OSV all.zip archives", err)
-				}
-				return &exitError{code: exitIncomplete, err: err}
+				return err
 			}
 			defer d.Close()
 			st, err := d.Status()
@@ -160,4 +157,17 @@ func humanSize(n int64) string {
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+// openDB opens the vulnerability database read-only; a missing one is an
+// incomplete run (exit 3) whose message says how to build it.
+func openDB(path string) (*db.DB, error) {
+	d, err := db.Open(path)
+	if err != nil {
+		if errors.Is(err, db.ErrNoDatabase) {
+			err = fmt.Errorf("%w: build one with 'bulwark db import PATH' from OSV all.zip archives", err)
+		}
+		return nil, &exitError{code: exitIncomplete, err: err}
+	}
+	return d, nil
 }

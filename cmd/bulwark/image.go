@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -113,12 +112,9 @@ could not be evaluated are shown with status not_evaluated and never fail the ru
 				}
 				path = p
 			}
-			d, err := db.Open(path)
+			d, err := openDB(path)
 			if err != nil {
-				if errors.Is(err, db.ErrNoDatabase) {
-					err = fmt.Errorf("%w: build one with 'bulwark db import PATH' from OSV all.zip archives", err)
-				}
-				return &exitError{code: exitIncomplete, err: err}
+				return err
 			}
 			defer d.Close()
 
