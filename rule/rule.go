@@ -24,7 +24,9 @@ type Kind string
 // Container rules also see, as a *container.File); KubeSet rules get a
 // *kube.Set, every manifest of a scan at once, for checks that relate
 // objects to each other (a Deployment and its PodDisruptionBudget, a
-// Service and the pods it selects).
+// Service and the pods it selects). Image rules get an *image.Facts: a
+// container image's config, history and what the layer walk noted about
+// its files (special modes, well-known programs, secrets).
 const (
 	Dockerfile Kind = "dockerfile"
 	Container  Kind = "container"
@@ -32,6 +34,7 @@ const (
 	Daemon     Kind = "daemon"
 	Kube       Kind = "kube"
 	KubeSet    Kind = "kube-set"
+	Image      Kind = "image"
 )
 
 // Rule is a check defined once: everything the registry, the docs, the
