@@ -21,6 +21,7 @@ type entry struct {
 	body     string
 	typ      byte // tar.TypeReg when 0
 	linkname string
+	mode     int64 // 0o644 (files) or 0o755 (directories) when 0
 }
 
 func reg(name, body string) entry   { return entry{name: name, body: body} }
@@ -42,6 +43,9 @@ func tarBytes(t testing.TB, entries ...entry) []byte {
 			h.Size = int64(len(e.body))
 		case tar.TypeDir:
 			h.Mode = 0o755
+		}
+		if e.mode != 0 {
+			h.Mode = e.mode
 		}
 		if err := tw.WriteHeader(h); err != nil {
 			t.Fatal(err)

@@ -1,6 +1,7 @@
 package image
 
 import (
+	"io/fs"
 	"path"
 	"sort"
 	"strings"
@@ -41,8 +42,22 @@ type LayerLink struct {
 	LayerIndex int
 }
 
+// LayerNoted is a noted entry together with the layer that wrote it.
+type LayerNoted struct {
+	Mode       fs.FileMode
+	LayerIndex int
+}
+
 // FS is the merged view of an image's wanted files.
 type FS struct {
+	// Noted are the noted entries (Selection.Note) visible in the final
+	// image, by path.
+	Noted map[string]LayerNoted
+	// Secrets are the secrets of every layer, bottom first; RemovedBy says
+	// which later layer hid the file (-1: visible in the final image).
+	Secrets []Secret
+	// live indexes Secrets still visible by path, while merging.
+	live map[string][]int
 	// Files are the wanted files visible in the final image, by path.
 	Files map[string]LayerFile
 	// Links are the links visible in the final image, by path.
@@ -56,7 +71,7 @@ type FS struct {
 // a layer's opaque directories and whiteouts delete lower content, then its
 // own files and links are laid on top.
 func Merge(results []*LayerResult) *FS {
-	fsys := &FS{Files: map[string]LayerFile{}, Links: map[string]LayerLink{}}
+	fsys := &FS{Files: map[string]LayerFile{}, Links: map[string]LayerLink{}, Noted: map[string]LayerNoted{}, live: map[string][]int{}}
 	for _, r := range results {
 		if r == nil {
 			continue
@@ -75,7 +90,19 @@ func Merge(results []*LayerResult) *FS {
 			fsys.remove(p, r.Index, RemovedOverwritten)
 			fsys.Files[p] = LayerFile{File: f, LayerIndex: r.Index, DiffID: r.DiffID}
 		}
+		for _, p := range r.Scanned {
+			fsys.remove(p, r.Index, RemovedOverwritten)
+		}
+		for p, m := range r.Noted {
+			fsys.Noted[p] = LayerNoted{Mode: m, LayerIndex: r.Index}
+		}
+		for _, sec := range r.Secrets {
+			sec.Layer, sec.RemovedBy = r.Index, -1
+			fsys.live[sec.Path] = append(fsys.live[sec.Path], len(fsys.Secrets))
+			fsys.Secrets = append(fsys.Secrets, sec)
+		}
 	}
+	fsys.live = nil
 	sort.SliceStable(fsys.Removed, func(a, b int) bool {
 		x, y := fsys.Removed[a], fsys.Removed[b]
 		if x.By != y.By {
@@ -93,6 +120,11 @@ func (fsys *FS) remove(p string, by int, reason string) {
 		delete(fsys.Files, p)
 	}
 	delete(fsys.Links, p)
+	delete(fsys.Noted, p)
+	for _, i := range fsys.live[p] {
+		fsys.Secrets[i].RemovedBy = by
+	}
+	delete(fsys.live, p)
 }
 
 // removeUnder drops everything below dir (and dir itself when self is set),
@@ -112,6 +144,16 @@ func (fsys *FS) removeUnder(dir string, self bool, by int, reason string) {
 	for p := range fsys.Links {
 		if under(p) {
 			delete(fsys.Links, p)
+		}
+	}
+	for p := range fsys.Noted {
+		if under(p) {
+			delete(fsys.Noted, p)
+		}
+	}
+	for p := range fsys.live {
+		if under(p) {
+			fsys.remove(p, by, reason)
 		}
 	}
 }

@@ -41,6 +41,9 @@ type Limits struct {
 	MaxFileBytes int64
 	// MaxTotalBytes is the largest content kept from one layer in total.
 	MaxTotalBytes int64
+	// MaxScanBytes is the largest file Selection.Scan is shown; larger
+	// files are not scanned.
+	MaxScanBytes int64
 }
 
 // Default limits.
@@ -48,6 +51,7 @@ const (
 	DefaultMaxEntries    = 2_000_000
 	DefaultMaxFileBytes  = 64 << 20
 	DefaultMaxTotalBytes = 512 << 20
+	DefaultMaxScanBytes  = 8 << 20
 )
 
 func (l Limits) withDefaults() Limits {
@@ -59,6 +63,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxTotalBytes <= 0 {
 		l.MaxTotalBytes = DefaultMaxTotalBytes
+	}
+	if l.MaxScanBytes <= 0 {
+		l.MaxScanBytes = DefaultMaxScanBytes
 	}
 	return l
 }
@@ -73,6 +80,28 @@ type File struct {
 	Content []byte
 	// Truncated reports that Content holds only a prefix of the file.
 	Truncated bool
+	// Data is what an analyser derived from the content, for files whose
+	// content is not kept once analysed (a cached layer, a large
+	// executable); the walk never sets it.
+	Data any
+}
+
+// Selection says what a walk keeps and notes of each layer. Every field
+// may be nil. The functions may be called from several goroutines at once.
+type Selection struct {
+	// Want selects the regular files whose content is kept.
+	Want WantFunc
+	// Note selects regular files and links that are recorded by path and
+	// mode, without content (setuid files, well-known programs).
+	Note WantFunc
+	// ScanWants selects the regular files whose content Scan sees as the
+	// walk streams it; at most Limits.MaxScanBytes of a file are read and
+	// the content is not kept.
+	ScanWants func(path string, size int64) bool
+	// Scan returns the secrets in the content of the file at path. It must
+	// not keep content, which the walk reuses. Layer and RemovedBy of the
+	// results are set by the walk and Merge.
+	Scan func(path string, content []byte) []Secret
 }
 
 // Link is a symbolic or hard link recorded in a layer.
@@ -103,6 +132,13 @@ type LayerResult struct {
 	Rejected []string
 	// Entries is the number of tar entries read.
 	Entries int
+	// Noted are the regular files and links Selection.Note selected, by
+	// path, with their modes (fs.ModeSymlink set for symbolic links).
+	Noted map[string]fs.FileMode
+	// Scanned are the paths whose content Selection.Scan saw, in tar order.
+	Scanned []string
+	// Secrets are what Selection.Scan found, in tar order.
+	Secrets []Secret
 }
 
 // NormalizePath turns a tar entry name into a clean path relative to the
@@ -127,13 +163,24 @@ func NormalizePath(name string) (p string, ok bool) {
 // for. When diffID is not zero, the stream's sha256 must match it, which
 // catches truncated or altered layers that the tar format alone cannot.
 func WalkLayer(ctx context.Context, r io.Reader, diffID v1.Hash, want WantFunc, lim Limits) (*LayerResult, error) {
+	return WalkLayerSelection(ctx, r, diffID, Selection{Want: want}, lim)
+}
+
+// WalkLayerSelection is WalkLayer with the full selection: files kept,
+// entries noted and contents scanned for secrets.
+func WalkLayerSelection(ctx context.Context, r io.Reader, diffID v1.Hash, sel Selection, lim Limits) (*LayerResult, error) {
 	lim = lim.withDefaults()
+	want := sel.Want
+	if want == nil {
+		want = func(string, fs.FileMode) bool { return false }
+	}
+	var scanBuf []byte
 	var h hash.Hash
 	if diffID.Algorithm == "sha256" {
 		h = sha256.New()
 		r = io.TeeReader(r, h)
 	}
-	res := &LayerResult{DiffID: diffID, Files: map[string]*File{}, Links: map[string]Link{}}
+	res := &LayerResult{DiffID: diffID, Files: map[string]*File{}, Links: map[string]Link{}, Noted: map[string]fs.FileMode{}}
 	tr := tar.NewReader(r)
 	var total int64
 	for {
@@ -177,6 +224,9 @@ func WalkLayer(ctx context.Context, r io.Reader, diffID v1.Hash, want WantFunc, 
 		switch hdr.Typeflag {
 		case tar.TypeSymlink:
 			res.Links[p] = Link{Target: hdr.Linkname}
+			if sel.Note != nil && sel.Note(p, fs.ModeSymlink|0o777) {
+				res.Noted[p] = fs.ModeSymlink | 0o777
+			}
 		case tar.TypeLink:
 			t, ok := NormalizePath(hdr.Linkname)
 			if !ok || t == "" {
@@ -184,6 +234,11 @@ func WalkLayer(ctx context.Context, r io.Reader, diffID v1.Hash, want WantFunc, 
 				continue
 			}
 			res.Links[p] = Link{Target: t, Hard: true}
+			if m, ok := res.Noted[t]; ok {
+				res.Noted[p] = m
+			} else if sel.Note != nil && sel.Note(p, 0) {
+				res.Noted[p] = 0
+			}
 			// A hard link to a file kept earlier in this layer shares its content.
 			if f, ok := res.Files[t]; ok && want(p, f.Mode) {
 				cp := *f
@@ -192,7 +247,21 @@ func WalkLayer(ctx context.Context, r io.Reader, diffID v1.Hash, want WantFunc, 
 			}
 		case tar.TypeReg: // the reader turns the old TypeRegA into TypeReg or TypeDir
 			mode := hdr.FileInfo().Mode()
+			if sel.Note != nil && sel.Note(p, mode) {
+				res.Noted[p] = mode
+			}
+			scan := sel.Scan != nil && sel.ScanWants != nil && hdr.Size <= lim.MaxScanBytes && sel.ScanWants(p, hdr.Size)
 			if !want(p, mode) {
+				if scan {
+					if cap(scanBuf) < int(hdr.Size) {
+						scanBuf = make([]byte, hdr.Size)
+					}
+					buf := scanBuf[:hdr.Size]
+					if _, err := io.ReadFull(tr, buf); err != nil {
+						return nil, fmt.Errorf("reading %s: %w", p, noEOF(err))
+					}
+					res.scan(sel, p, buf)
+				}
 				continue
 			}
 			n := min(hdr.Size, lim.MaxFileBytes)
@@ -205,6 +274,9 @@ func WalkLayer(ctx context.Context, r io.Reader, diffID v1.Hash, want WantFunc, 
 			}
 			total += n
 			res.Files[p] = &File{Path: p, Mode: mode, Size: hdr.Size, Content: buf, Truncated: n < hdr.Size}
+			if scan && n == hdr.Size {
+				res.scan(sel, p, buf)
+			}
 		}
 	}
 	if h != nil {
@@ -217,6 +289,17 @@ func WalkLayer(ctx context.Context, r io.Reader, diffID v1.Hash, want WantFunc, 
 		}
 	}
 	return res, nil
+}
+
+// scan runs the selection's scanner over one file's content.
+func (res *LayerResult) scan(sel Selection, p string, content []byte) {
+	res.Scanned = append(res.Scanned, p)
+	for _, s := range sel.Scan(p, content) {
+		s.Path = p
+		s.Layer = res.Index
+		s.RemovedBy = -1
+		res.Secrets = append(res.Secrets, s)
+	}
 }
 
 func noEOF(err error) error {
@@ -238,6 +321,11 @@ type WalkOptions struct {
 // opts.Parallel, and returns one result per layer, bottom first. want may be
 // called from several goroutines at once.
 func (img *Image) Walk(ctx context.Context, want WantFunc, opts WalkOptions) ([]*LayerResult, error) {
+	return img.WalkSelection(ctx, Selection{Want: want}, opts)
+}
+
+// WalkSelection is Walk with the full selection.
+func (img *Image) WalkSelection(ctx context.Context, sel Selection, opts WalkOptions) ([]*LayerResult, error) {
 	n := opts.Parallel
 	if n <= 0 {
 		n = min(runtime.GOMAXPROCS(0), 4)
@@ -247,9 +335,9 @@ func (img *Image) Walk(ctx context.Context, want WantFunc, opts WalkOptions) ([]
 	g.SetLimit(n)
 	for i, l := range img.Layers {
 		g.Go(func() error {
-			res, err := walkOne(gctx, l, want, opts.Limits)
+			res, err := WalkOne(gctx, l, sel, opts.Limits)
 			if err != nil {
-				return fmt.Errorf("layer %d (%s): %w", i, l.DiffID, err)
+				return err
 			}
 			out[i] = res
 			return nil
@@ -261,16 +349,29 @@ func (img *Image) Walk(ctx context.Context, want WantFunc, opts WalkOptions) ([]
 	return out, nil
 }
 
-func walkOne(ctx context.Context, l Layer, want WantFunc, lim Limits) (*LayerResult, error) {
+// WalkOne streams one layer of an image (downloading it when it comes
+// from a registry) and keeps what sel selects.
+func WalkOne(ctx context.Context, l Layer, sel Selection, lim Limits) (*LayerResult, error) {
+	res, err := walkOne(ctx, l, sel, lim)
+	if err != nil {
+		return nil, fmt.Errorf("layer %d (%s): %w", l.Index, l.DiffID, err)
+	}
+	return res, nil
+}
+
+func walkOne(ctx context.Context, l Layer, sel Selection, lim Limits) (*LayerResult, error) {
 	rc, err := l.Layer.Uncompressed()
 	if err != nil {
 		return nil, fmt.Errorf("opening: %w", err)
 	}
 	defer rc.Close()
-	res, err := WalkLayer(ctx, rc, l.DiffID, want, lim)
+	res, err := WalkLayerSelection(ctx, rc, l.DiffID, sel, lim)
 	if err != nil {
 		return nil, err
 	}
 	res.Index = l.Index
+	for i := range res.Secrets {
+		res.Secrets[i].Layer = l.Index
+	}
 	return res, nil
 }
