@@ -16,9 +16,13 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/bulwark-sec/bulwark/source/image"
 	"github.com/bulwark-sec/bulwark/vuln/pkgdb"
@@ -53,11 +57,31 @@ type Inventory struct {
 	// Problems are non-fatal issues (a malformed database stanza, a
 	// truncated database file, an unknown release).
 	Problems []string
+	// Facts are what image rules examine (filled by Collect).
+	Facts image.Facts
+	// Cache counts the layers read from and written to the layer cache.
+	Cache CacheStats
 }
 
 // Options tune Collect.
 type Options struct {
 	Walk image.WalkOptions
+	// Programs are paths (clean, relative to the root: "bin/sh") recorded
+	// in Facts.Programs when present in the final file system.
+	Programs []string
+	// ScanWants and Scan look for secrets in the contents of the files of
+	// every layer (see image.Selection); nil means no secret scan.
+	ScanWants func(path string, size int64) bool
+	Scan      func(path string, content []byte) []image.Secret
+	// Cache, when set, keeps each layer's analysis by diff ID.
+	Cache Cache
+	// CacheSalt must change whenever Programs, ScanWants or Scan change
+	// what they find (a version of the secret rules, say); it is part of
+	// every cache key.
+	CacheSalt string
+	// Progress, when set, is called as each layer is done, from the
+	// goroutine that analysed it.
+	Progress func(LayerDone)
 }
 
 // binDirs are the directories whose executables are read as possible Go
@@ -102,26 +126,176 @@ func isBinCandidate(p string, mode fs.FileMode) bool {
 	return false
 }
 
-// Collect walks img and returns its OS packages.
+// Collect walks img and returns its packages and the facts image rules
+// examine. Each layer is analysed on its own (its language manifests,
+// archives and executables parsed, its OS databases and release files
+// kept) and, with opts.Cache, stored by diff ID, so a later scan of an
+// image sharing layers reads only the new ones. Layers are analysed
+// concurrently, up to opts.Walk.Parallel at once.
 func Collect(ctx context.Context, img *image.Image, opts Options) (*Inventory, error) {
-	results, err := img.Walk(ctx, Want, opts.Walk)
-	var retried bool
+	sel := opts.selection()
+	n := opts.Walk.Parallel
+	if n <= 0 {
+		n = min(runtime.GOMAXPROCS(0), 4)
+	}
+	done := make([]*analysed, len(img.Layers))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(n)
+	for i, l := range img.Layers {
+		g.Go(func() error {
+			a, err := analyseLayer(gctx, l, sel, opts)
+			if err != nil {
+				return err
+			}
+			done[i] = a
+			if opts.Progress != nil {
+				opts.Progress(LayerDone{Index: l.Index, DiffID: l.DiffID.String(), Cached: a.cached})
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, fmt.Errorf("walking image layers: %w", err)
+	}
+	results := make([]*image.LayerResult, len(done))
+	var problems []string
+	var stats CacheStats
+	for i, a := range done {
+		results[i] = a.res
+		problems = append(problems, a.problems...)
+		if a.cached {
+			stats.Hits++
+		} else {
+			stats.Misses++
+		}
+		if a.cacheErr != nil && stats.Err == nil {
+			stats.Err = a.cacheErr
+		}
+	}
+	fsys := image.Merge(results)
+	inv, err := FromFS(fsys, img.Layers)
+	if err != nil {
+		return nil, err
+	}
+	inv.Problems = append(problems, inv.Problems...)
+	inv.Cache = stats
+	inv.Facts = opts.facts(img, fsys)
+	return inv, nil
+}
+
+// analysed is one layer's analysis.
+type analysed struct {
+	res      *image.LayerResult
+	problems []string
+	cached   bool
+	cacheErr error
+}
+
+// analyseLayer returns the layer's analysis from the cache, or walks and
+// analyses the layer and stores the result.
+func analyseLayer(ctx context.Context, l image.Layer, sel image.Selection, opts Options) (*analysed, error) {
+	var key string
+	if opts.Cache != nil {
+		key = cacheKey(l.DiffID.String(), opts.Walk.Limits, opts.CacheSalt)
+		if b, ok, err := opts.Cache.Get(key); err == nil && ok {
+			if a, err := decodeLayer(b, l); err == nil {
+				return a, nil
+			}
+		}
+	}
+	a := &analysed{}
+	res, err := image.WalkOne(ctx, l, sel, opts.Walk.Limits)
 	if errors.Is(err, image.ErrLimit) {
 		// Executables are the bulk of what Want keeps; without them the
 		// package databases and metadata still fit.
-		retried = true
-		results, err = img.Walk(ctx, func(p string, mode fs.FileMode) bool {
-			return Want(p, mode&^0o111)
-		}, opts.Walk)
+		retry := sel
+		retry.Want = func(p string, mode fs.FileMode) bool { return Want(p, mode&^0o111) }
+		res, err = image.WalkOne(ctx, l, retry, opts.Walk.Limits)
+		a.problems = append(a.problems, fmt.Sprintf("layer %d: executables exceed the walk limit; Go build information not read", l.Index))
 	}
 	if err != nil {
-		return nil, fmt.Errorf("walking image layers: %w", err)
+		return nil, err
 	}
-	inv, err := FromFS(image.Merge(results), img.Layers)
-	if err == nil && retried {
-		inv.Problems = append(inv.Problems, "executables exceed the walk limit; Go build information not read")
+	a.res = res
+	analyseFiles(res)
+	if opts.Cache != nil {
+		b, err := encodeLayer(a)
+		if err == nil {
+			err = opts.Cache.Put(key, b)
+		}
+		a.cacheErr = err
 	}
-	return inv, err
+	return a, nil
+}
+
+// analyseFiles parses the layer's language manifests, archives and
+// executables in place (File.Data) and drops their content, so that only
+// the OS databases and release files are kept as bytes.
+func analyseFiles(res *image.LayerResult) {
+	for p, f := range res.Files {
+		if pf, ok := parseLangFile(p, f); ok {
+			f.Data = pf
+			f.Content = nil
+		}
+	}
+}
+
+// LayerDone reports one analysed layer to Options.Progress.
+type LayerDone struct {
+	Index  int
+	DiffID string
+	// Cached says the analysis came from the cache.
+	Cached bool
+}
+
+// CacheStats counts the layers whose analysis came from the cache (Hits)
+// and those walked (Misses); Err is the first error writing the cache.
+type CacheStats struct {
+	Hits, Misses int
+	Err          error
+}
+
+// selection is the walk selection of Collect: what Want keeps, setuid and
+// setgid files and the option's programs noted, and the option's secret
+// scan.
+func (o Options) selection() image.Selection {
+	programs := make(map[string]bool, len(o.Programs))
+	for _, p := range o.Programs {
+		programs[p] = true
+	}
+	return image.Selection{
+		Want: Want,
+		Note: func(p string, mode fs.FileMode) bool {
+			return (mode.IsRegular() && mode&(fs.ModeSetuid|fs.ModeSetgid) != 0) || programs[p]
+		},
+		ScanWants: o.ScanWants,
+		Scan:      o.Scan,
+	}
+}
+
+// facts builds the image facts from the merged view.
+func (o Options) facts(img *image.Image, fsys *image.FS) image.Facts {
+	f := image.Facts{Ref: img.Ref, ID: img.ID.String(), Config: img.Config, Layers: img.Layers, Secrets: fsys.Secrets}
+	if f.Config == nil {
+		f.Config = &v1.ConfigFile{}
+	}
+	programs := make(map[string]bool, len(o.Programs))
+	for _, p := range o.Programs {
+		programs[p] = true
+	}
+	for p, n := range fsys.Noted {
+		ff := image.FileFact{Path: p, Mode: n.Mode, Layer: n.LayerIndex}
+		if n.Mode.IsRegular() && n.Mode&(fs.ModeSetuid|fs.ModeSetgid) != 0 {
+			f.Special = append(f.Special, ff)
+		}
+		if programs[p] {
+			f.Programs = append(f.Programs, ff)
+		}
+	}
+	byPath := func(a, b image.FileFact) int { return strings.Compare(a.Path, b.Path) }
+	slices.SortFunc(f.Special, byPath)
+	slices.SortFunc(f.Programs, byPath)
+	return f
 }
 
 // FromFS builds the inventory from a merged view; layers give the created_by
@@ -207,8 +381,88 @@ func FromFS(fsys *image.FS, layers []image.Layer) (*Inventory, error) {
 			}
 		}
 	}
+	inv.attributeOS(fsys, rel, layerOf)
 	inv.addLang(fsys, paths, layerOf)
 	return inv, nil
+}
+
+// attributeOS moves each OS package to the layer that introduced it: the
+// lowest layer of the unbroken run of layers that rewrote its database
+// file and all list the package at the same version. (The layer that last
+// wrote the file may only have installed something else beside it.) A
+// whiteout between two versions breaks the run: the package was
+// reinstalled.
+func (inv *Inventory) attributeOS(fsys *image.FS, rel osrelease.Release, layerOf func(image.LayerFile) Layer) {
+	history := map[string][]image.LayerFile{} // per database path, newest first, without the final version
+	for i := range inv.Packages {
+		p := inv.Packages[i].DBPath
+		if _, done := history[p]; done {
+			continue
+		}
+		var chain []image.LayerFile
+		if final, ok := fsys.Files[p]; ok {
+			for cur := final.LayerIndex; ; {
+				prev, ok := overwritten(fsys.Removed, p, cur)
+				if !ok {
+					break
+				}
+				chain = append(chain, prev)
+				cur = prev.LayerIndex
+			}
+		}
+		history[p] = chain
+	}
+	keys := map[*image.File]map[string]bool{}
+	keyOf := func(pkg pkgdb.Package) string { return pkg.Name + "\x00" + pkg.Version + "\x00" + pkg.Arch }
+	for i := range inv.Packages {
+		pkg := &inv.Packages[i]
+		for _, older := range history[pkg.DBPath] {
+			set, ok := keys[older.File]
+			if !ok {
+				set = map[string]bool{}
+				for _, o := range osPackagesIn(older.Path, older.Content, rel) {
+					set[keyOf(o)] = true
+				}
+				keys[older.File] = set
+			}
+			if !set[keyOf(pkg.Package)] {
+				break
+			}
+			pkg.Layer = layerOf(older)
+		}
+	}
+}
+
+// overwritten finds the version of the file at p that the layer by
+// overwrote.
+func overwritten(removed []image.RemovedFile, p string, by int) (image.LayerFile, bool) {
+	for _, r := range removed {
+		if r.Path == p && r.By == by && r.Reason == image.RemovedOverwritten && r.File != nil {
+			return r.LayerFile, true
+		}
+	}
+	return image.LayerFile{}, false
+}
+
+// osPackagesIn parses an older version of an OS database, ignoring its
+// problems (they were reported for the final version, or do not matter).
+func osPackagesIn(p string, content []byte, rel osrelease.Release) []pkgdb.Package {
+	var out []pkgdb.Package
+	switch {
+	case slices.Contains(apk.Paths(), p):
+		if d, err := apk.Parse(bytes.NewReader(content)); err == nil {
+			for _, e := range d.Packages {
+				out = append(out, e.ToPackage(rel, p))
+			}
+		}
+	case dpkg.IsDatabase(p):
+		if d, err := dpkg.Parse(p, bytes.NewReader(content)); err == nil {
+			for _, e := range d.Packages {
+				out = append(out, e.ToPackage(rel, p))
+			}
+		}
+	}
+	return out
 }
 
 // addLang runs the language parsers over the merged files (paths sorted),
@@ -238,53 +492,66 @@ func (inv *Inventory) addLang(fsys *image.FS, paths []string, layerOf func(image
 			inv.Packages = append(inv.Packages, Package{Package: pkg, Layer: layerOf(f)})
 		}
 	}
-	problem := func(p string, err error) {
-		inv.Problems = append(inv.Problems, fmt.Sprintf("%s: %v", p, err))
-	}
 	for _, p := range paths {
 		f := fsys.Files[p]
 		if f.File == nil {
 			continue
 		}
-		switch {
-		case lang.WantsJar(p):
-			if f.Truncated {
-				inv.Problems = append(inv.Problems, p+": Java archive larger than the walk limit, not read")
+		pf, ok := f.Data.(*parsedFile)
+		if !ok {
+			if pf, ok = parseLangFile(p, f.File); !ok {
 				continue
-			}
-			pkgs, err := lang.ParseJar(p, bytes.NewReader(f.Content), int64(len(f.Content)))
-			if err != nil {
-				problem(p, err)
-			}
-			add(f, pkgs)
-		case isBinCandidate(p, f.Mode) && lang.IsExecutable(f.Content):
-			if f.Truncated {
-				inv.Problems = append(inv.Problems, p+": executable larger than the walk limit, Go build information not read")
-				continue
-			}
-			pkgs, err := lang.GoBinary{}.Parse(p, bytes.NewReader(f.Content))
-			if err != nil {
-				problem(p, err)
-			}
-			add(f, pkgs)
-		default:
-			for _, lp := range lang.Parsers() {
-				if !lp.Wants(p) {
-					continue
-				}
-				if f.Truncated {
-					inv.Problems = append(inv.Problems, p+": package metadata larger than the walk limit, not read")
-					break
-				}
-				pkgs, err := lp.Parse(p, bytes.NewReader(f.Content))
-				if err != nil {
-					problem(p, err)
-				}
-				add(f, pkgs)
-				break
 			}
 		}
+		if pf.Problem != "" {
+			inv.Problems = append(inv.Problems, pf.Problem)
+		}
+		add(f, pf.Packages)
 	}
+}
+
+// parseLangFile reads the language packages of a kept file: a Java
+// archive, a Go executable or a package manager's metadata. ok is false
+// for other files (OS databases, release files), whose content is kept.
+func parseLangFile(p string, f *image.File) (pf *parsedFile, ok bool) {
+	pf = &parsedFile{}
+	read := func(what string, parse func() ([]pkgdb.Package, error)) (*parsedFile, bool) {
+		if f.Truncated {
+			pf.Problem = fmt.Sprintf("%s: %s larger than the walk limit, not read", p, what)
+			return pf, true
+		}
+		pkgs, err := parse()
+		pf.Packages = pkgs
+		if err != nil {
+			pf.Problem = fmt.Sprintf("%s: %v", p, err)
+		}
+		return pf, true
+	}
+	switch {
+	case lang.WantsJar(p):
+		return read("Java archive", func() ([]pkgdb.Package, error) {
+			return lang.ParseJar(p, bytes.NewReader(f.Content), int64(len(f.Content)))
+		})
+	case isBinCandidate(p, f.Mode) && lang.IsExecutable(f.Content):
+		if f.Truncated {
+			pf.Problem = p + ": executable larger than the walk limit, Go build information not read"
+			return pf, true
+		}
+		return read("executable", func() ([]pkgdb.Package, error) {
+			return lang.GoBinary{}.Parse(p, bytes.NewReader(f.Content))
+		})
+	}
+	for _, lp := range lang.Parsers() {
+		if lp.Wants(p) {
+			return read("package metadata", func() ([]pkgdb.Package, error) {
+				return lp.Parse(p, bytes.NewReader(f.Content))
+			})
+		}
+	}
+	if isBinCandidate(p, f.Mode) {
+		return pf, true // a script or other non-Go executable
+	}
+	return nil, false
 }
 
 // ownedByOS reports whether the metadata at dbPath belongs to an OS
