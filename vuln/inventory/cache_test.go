@@ -63,12 +63,16 @@ func layerOf(t *testing.T, entries ...tarEntry) v1.Layer {
 }
 
 // openLayout writes the layers as an OCI layout image and opens it.
-func openLayout(t *testing.T, history []string, layers ...v1.Layer) *image.Image {
+func openLayout(t testing.TB, history []string, layers ...v1.Layer) *image.Image {
 	t.Helper()
 	img := empty.Image
 	for i, l := range layers {
+		var h v1.History
+		if i < len(history) {
+			h.CreatedBy = history[i]
+		}
 		var err error
-		img, err = mutate.Append(img, mutate.Addendum{Layer: l, MediaType: types.DockerLayer, History: v1.History{CreatedBy: history[i]}})
+		img, err = mutate.Append(img, mutate.Addendum{Layer: l, MediaType: types.DockerLayer, History: h})
 		if err != nil {
 			t.Fatal(err)
 		}
