@@ -314,15 +314,21 @@ func (v cvss4Vector) score() float64 {
 	lower[3].score, lower[3].ok = next(3)
 	lower[4].score, lower[4].ok = next(4)
 
-	// Severity distances from the first highest-severity vector of the
-	// macro vector that the vector does not exceed in any metric.
-	var dist map[string]int
+	// Severity distances, summed per equivalence set, from the first
+	// highest-severity vector of the macro vector that the vector does not
+	// exceed in any metric. EQ5 has one dimension: its distance is always
+	// 0.
+	var cur [5]int
 	for _, m1 := range cvss4MaxComposed.eq1[eq[0]] {
 		for _, m2 := range cvss4MaxComposed.eq2[eq[1]] {
 			for _, m36 := range cvss4MaxComposed.eq3eq6[eq[2]][eq[5]] {
 				for _, m4 := range cvss4MaxComposed.eq4[eq[3]] {
-					dist = v.distances(m1 + "/" + m2 + "/" + m36 + "/" + m4)
-					if dist != nil {
+					var ok [4]bool
+					cur[0], ok[0] = v.distance(m1)
+					cur[1], ok[1] = v.distance(m2)
+					cur[2], ok[2] = v.distance(m36)
+					cur[3], ok[3] = v.distance(m4)
+					if ok == [4]bool{true, true, true, true} {
 						goto found
 					}
 				}
@@ -333,13 +339,6 @@ func (v cvss4Vector) score() float64 {
 	// fits; no valid vector gets here.
 	return 0
 found:
-	cur := [5]int{
-		dist["AV"] + dist["PR"] + dist["UI"],
-		dist["AC"] + dist["AT"],
-		dist["VC"] + dist["VI"] + dist["VA"] + dist["CR"] + dist["IR"] + dist["AR"],
-		dist["SC"] + dist["SI"] + dist["SA"],
-		0, // EQ5 has one dimension: its distance is always 0.
-	}
 	depth := [5]int{
 		cvss4MaxSeverity.eq1[eq[0]],
 		cvss4MaxSeverity.eq2[eq[1]],
@@ -364,21 +363,22 @@ found:
 	return math.Floor((value+1e-6)*10+0.5) / 10
 }
 
-// distances returns the severity distance of each metric of max (a
-// "K:V/K:V" highest-severity vector) to the vector, or nil when the vector
-// is more severe than max in some metric.
-func (v cvss4Vector) distances(max string) map[string]int {
-	d := make(map[string]int, 14)
-	for _, part := range strings.Split(max, "/") {
+// distance returns the sum of the severity distances of the vector to max
+// (a "K:V/K:V" part of a highest-severity vector) over max's metrics; ok is
+// false when the vector is more severe than max in some metric.
+func (v cvss4Vector) distance(max string) (sum int, ok bool) {
+	for rest := max; rest != ""; {
+		var part string
+		part, rest, _ = strings.Cut(rest, "/")
 		k, mv, _ := strings.Cut(part, ":")
 		levels := cvss4Levels[k]
-		dd := levels[v.get(k)] - levels[mv]
-		if dd < 0 {
-			return nil
+		d := levels[v.get(k)] - levels[mv]
+		if d < 0 {
+			return 0, false
 		}
-		d[k] = dd
+		sum += d
 	}
-	return d
+	return sum, true
 }
 
 // cvss4MaxComposed holds the highest-severity vectors of each level of
