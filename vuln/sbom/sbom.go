@@ -35,7 +35,7 @@
 package sbom
 
 import (
-	"bytes"
+	"crypto/sha1"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -361,17 +361,24 @@ func packageComponent(p *inventory.Package, ref string) cdx.Component {
 	return c
 }
 
-// serialNumber returns urn:uuid:<v5 UUID of the document's JSON without a
-// serial number>.
+// serialNumber returns urn:uuid:<the version 5 UUID (RFC 9562 section
+// 5.5) of the document's compact JSON without a serial number, in a
+// namespace of Bulwark's own>. The JSON is streamed into the hash rather
+// than built in memory.
 func serialNumber(bom *cdx.BOM) (string, error) {
-	var b bytes.Buffer
+	ns := uuid.NewSHA1(uuid.NameSpaceURL, []byte("https://github.com/bulwark-sec/bulwark/cyclonedx"))
+	h := sha1.New()
+	h.Write(ns[:])
 	saved := bom.SerialNumber
 	bom.SerialNumber = ""
-	err := json.NewEncoder(&b).Encode(bom)
+	err := json.NewEncoder(h).Encode(bom)
 	bom.SerialNumber = saved
 	if err != nil {
 		return "", fmt.Errorf("hashing CycloneDX document: %w", err)
 	}
-	ns := uuid.NewSHA1(uuid.NameSpaceURL, []byte("https://github.com/bulwark-sec/bulwark/cyclonedx"))
-	return "urn:uuid:" + uuid.NewSHA1(ns, b.Bytes()).String(), nil
+	var u uuid.UUID
+	copy(u[:], h.Sum(nil))
+	u[6] = u[6]&0x0f | 0x50 // version 5
+	u[8] = u[8]&0x3f | 0x80 // RFC variant
+	return "urn:uuid:" + u.String(), nil
 }

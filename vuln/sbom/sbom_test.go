@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	cdx "github.com/CycloneDX/cyclonedx-go"
 	"github.com/google/go-cmp/cmp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
@@ -380,15 +384,104 @@ func TestOddNames(t *testing.T) {
 			}
 		}
 	}
-	// The duplicate @babel/core: the vulnerability names both copies.
-	var babel int
+	// The duplicate @babel/core: two components, the second (srv/ sorts
+	// after app/) with "#2", and the vulnerability found in the srv copy
+	// names that one.
+	var babel []string
 	for _, c := range d.Components {
 		if c.Name == "@babel/core" {
-			babel++
+			babel = append(babel, c.BOMRef)
 		}
 	}
-	if babel != 2 {
-		t.Errorf("@babel/core components = %d, want 2", babel)
+	if want := []string{"pkg:npm/%40babel/core@7.23.2", "pkg:npm/%40babel/core@7.23.2#2"}; !slices.Equal(babel, want) {
+		t.Errorf("@babel/core refs = %q, want %q", babel, want)
+	}
+	for _, v := range d.Vulnerabilities {
+		if v.ID == "GHSA-xxxx-yyyy-zzzz" && (len(v.Affects) != 1 || v.Affects[0].Ref != "pkg:npm/%40babel/core@7.23.2#2") {
+			t.Errorf("GHSA affects %+v, want the srv copy only", v.Affects)
+		}
+	}
+}
+
+// TestHostileStrings: control characters and invalid UTF-8 in names,
+// versions and history still give valid JSON that validates.
+func TestHostileStrings(t *testing.T) {
+	sch := compileSchema(t)
+	in := sampleInput(t)
+	in.Ref = "bad\x00\x1b[31mref" + string([]byte{0xff, 0xfe})
+	in.Inventory.Release.PrettyName = "Debian\u2028\n" + string([]byte{0xc3})
+	in.Inventory.Packages = append(in.Inventory.Packages, inventory.Package{
+		Package: pkgdb.Package{Type: pkgdb.TypeLang, Ecosystem: pkgdb.Ecosystem{Base: "npm"},
+			Name: "x\x00y" + string([]byte{0xff}), Version: "1\t2",
+			PURL: pkgdb.PURL("npm", "", "x\x00y"+string([]byte{0xff}), "1\t2", nil), DBPath: "a\nb"},
+		Layer: inventory.Layer{Index: 1, DiffID: diff1, CreatedBy: "RUN \x07\x1b]0;pwned\x07 " + string([]byte{0xe2, 0x28, 0xa1})},
+	})
+	out := write(t, in)
+	if !json.Valid(out) {
+		t.Fatal("output is not valid JSON")
+	}
+	validate(t, sch, out)
+}
+
+// TestVulnerabilityGrouping: one identifier found in two packages is one
+// vulnerability with two affects entries and both upgrades; a
+// not-evaluated finding is "unknown" with its reason.
+func TestVulnerabilityGrouping(t *testing.T) {
+	in := sampleInput(t)
+	libc := pkgNamed(t, in.Inventory, "libc6")
+	bash := pkgNamed(t, in.Inventory, "bash")
+	in.Findings = append(in.Findings,
+		match.Finding{VulnID: "CVE-2023-5678", Records: []string{"DSA-5585-1"}, Package: libc, FixedVersion: "2.36-9+deb12u5",
+			Status: match.StatusFixed, Severity: match.Severity{Level: match.LevelHigh, Source: match.SourceDistro}, Ecosystem: "Debian:12"},
+		match.Finding{VulnID: "CVE-2024-0001", Records: []string{"DEBIAN-CVE-2024-0001"}, Package: bash,
+			Status: match.StatusNotEvaluated, Reason: "installed version is not valid", Severity: match.Severity{Level: match.LevelUnknown}, Ecosystem: "Debian:12"},
+	)
+	bom, err := Build(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs := *bom.Vulnerabilities
+	if len(vs) != 2 {
+		t.Fatalf("%d vulnerabilities, want 2", len(vs))
+	}
+	v := vs[0]
+	if v.ID != "CVE-2023-5678" || len(*v.Affects) != 2 || len(*v.Ratings) != 2 ||
+		v.Recommendation != "Upgrade libc6 to 2.36-9+deb12u5; libssl3 to 3.0.13-1~deb12u1" {
+		t.Errorf("grouped vulnerability = %+v (affects %+v, ratings %+v)", v, *v.Affects, *v.Ratings)
+	}
+	u := vs[1]
+	if (*u.Affects)[0].Range == nil || (*(*u.Affects)[0].Range)[0].Status != "unknown" || u.Recommendation != "" {
+		t.Errorf("not-evaluated vulnerability = %+v", u)
+	}
+	if u.Properties == nil || !slices.Contains(*u.Properties, cdx.Property{Name: PropReason, Value: "bash: installed version is not valid"}) {
+		t.Errorf("not-evaluated properties = %+v", u.Properties)
+	}
+	if u.Ratings == nil || (*u.Ratings)[0].Severity != cdx.SeverityUnknown {
+		t.Errorf("not-evaluated ratings = %+v", u.Ratings)
+	}
+}
+
+// BenchmarkWrite writes the BOM of an image with 5,000 packages and 500
+// findings.
+func BenchmarkWrite(b *testing.B) {
+	inv := &inventory.Inventory{Release: osrelease.Release{ID: "debian", VersionID: "12"}, Ecosystem: pkgdb.Ecosystem{Base: "Debian", Suffix: "12"}}
+	var findings []match.Finding
+	for i := range 5000 {
+		name := fmt.Sprintf("pkg%04d", i)
+		p := pkgdb.Package{Type: pkgdb.TypeOS, Ecosystem: inv.Ecosystem, Name: name, Version: "1.0-1", SrcName: name, SrcVersion: "1.0-1",
+			PURL: pkgdb.PURL("deb", "debian", name, "1.0-1", map[string]string{"arch": "amd64"}), DBPath: "var/lib/dpkg/status"}
+		inv.Packages = append(inv.Packages, inventory.Package{Package: p, Layer: inventory.Layer{Index: i % 3, DiffID: diff0}})
+		if i%10 == 0 {
+			findings = append(findings, match.Finding{VulnID: fmt.Sprintf("CVE-2024-%05d", i), Package: p, FixedVersion: "1.0-2",
+				Status: match.StatusFixed, Severity: match.Severity{Level: match.LevelHigh, Source: match.SourceCVSS, Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", Score: 7.5}})
+		}
+	}
+	in := Input{Ref: "big:1", ImageID: imgID, Inventory: inv, Findings: findings, Now: fixedNow}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := WriteCycloneDX(io.Discard, in); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 
