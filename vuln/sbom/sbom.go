@@ -190,7 +190,7 @@ func Build(in Input) (*cdx.BOM, error) {
 	})
 	refs := map[pkgKey][]string{}
 	used := map[string]int{}
-	var osDeps, imageDeps []string
+	osDeps, imageDeps := []string{}, []string{} // empty, not null: "depends on nothing"
 	if osRef != "" {
 		imageDeps = append(imageDeps, osRef)
 		used[osRef] = 1
@@ -276,16 +276,19 @@ func imageComponent(in Input) cdx.Component {
 		Version:    in.ImageID,
 		PackageURL: ociPURL(in),
 	}
+	if c.Name == "" {
+		c.Name = in.ImageID
+	}
+	if c.Name == "" {
+		c.Name = "image"
+	}
 	switch {
 	case c.PackageURL != "":
 		c.BOMRef = c.PackageURL
 	case in.ImageID != "":
 		c.BOMRef = "image:" + in.ImageID
 	default:
-		c.BOMRef = "image:" + in.Ref
-	}
-	if c.Name == "" {
-		c.Name = in.ImageID
+		c.BOMRef = "image:" + c.Name
 	}
 	if in.ImageID != "" {
 		c.Properties = &[]cdx.Property{{Name: PropImageID, Value: in.ImageID}}

@@ -518,6 +518,17 @@ func TestStructure(t *testing.T) {
 	}
 }
 
+// TestMinimalInput: an image known by nothing but its inventory still
+// gives a valid document.
+func TestMinimalInput(t *testing.T) {
+	sch := compileSchema(t)
+	out := write(t, Input{Inventory: &inventory.Inventory{}, Now: fixedNow})
+	validate(t, sch, out)
+	if d := parse(t, out); d.Metadata.Component.BOMRef != "image:image" || len(d.Components) != 0 {
+		t.Errorf("minimal document = %+v", d)
+	}
+}
+
 func TestErrors(t *testing.T) {
 	if err := WriteCycloneDX(&bytes.Buffer{}, Input{}); err == nil {
 		t.Error("no inventory: want an error")
