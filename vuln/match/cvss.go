@@ -16,8 +16,7 @@ const (
 )
 
 // ErrCVSSUnsupported is returned by ScoreCVSS for a vector of a CVSS
-// version it cannot score (4.0: its score comes from the specification's
-// macro-vector lookup table, which is not implemented yet).
+// version it does not know.
 var ErrCVSSUnsupported = errors.New("unsupported CVSS version")
 
 // CVSSVersion returns the CVSS version of a vector: "3.1" and "3.0" and
@@ -39,11 +38,13 @@ func CVSSVersion(vector string) string {
 	return CVSS2
 }
 
-// ScoreCVSS computes the base score of a CVSS v2, v3.0 or v3.1 vector with
-// the formulas of the FIRST specifications (v3.1 section 7.1 and appendix
-// A for Roundup; v3.0 rounds up with a plain ceiling to one decimal; v2
-// section 3.2.1). Temporal and environmental metrics in the vector are
-// accepted and ignored; every base metric must appear exactly once.
+// ScoreCVSS computes the base score of a CVSS v2, v3.0, v3.1 or v4.0
+// vector with the formulas of the FIRST specifications (v3.1 section 7.1
+// and appendix A for Roundup; v3.0 rounds up with a plain ceiling to one
+// decimal; v2 section 3.2.1; v4.0 section 8 and FIRST's reference
+// calculator, see ScoreCVSS4). Temporal (v3), threat (v4) and
+// environmental metrics in the vector are accepted and ignored; every base
+// metric must appear exactly once.
 func ScoreCVSS(vector string) (score float64, version string, err error) {
 	version = CVSSVersion(vector)
 	switch version {
@@ -52,7 +53,11 @@ func ScoreCVSS(vector string) (score float64, version string, err error) {
 	case CVSS2:
 		score, err = scoreV2(vector)
 	case CVSS40:
-		return 0, version, fmt.Errorf("score CVSS vector %q: %w", vector, ErrCVSSUnsupported)
+		s, err := ScoreCVSS4(vector)
+		if err != nil {
+			return 0, version, err
+		}
+		return s.Base, version, nil
 	default:
 		return 0, "", fmt.Errorf("score CVSS vector %q: %w", vector, ErrCVSSUnsupported)
 	}

@@ -215,6 +215,7 @@ func TestLookupKey(t *testing.T) {
 
 func TestChooseSeverity(t *testing.T) {
 	v4 := osv.Severity{Type: "CVSS_V4", Score: "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"}
+	bad4 := osv.Severity{Type: "CVSS_V4", Score: "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N"} // SA missing
 	v31 := osv.Severity{Type: "CVSS_V3", Score: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}
 	v30 := osv.Severity{Type: "CVSS_V3", Score: "CVSS:3.0/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N"}
 	v2 := osv.Severity{Type: "CVSS_V2", Score: "AV:N/AC:L/Au:N/C:P/I:P/A:P"}
@@ -231,7 +232,9 @@ func TestChooseSeverity(t *testing.T) {
 			Severity{LevelCritical, SourceCVSS, v31.Score, 9.8}},
 		{"v3.1 over v3.0", osv.Vulnerability{Severity: []osv.Severity{v30, v31}}, osv.Affected{}, false,
 			Severity{LevelCritical, SourceCVSS, v31.Score, 9.8}},
-		{"v4 unscorable: v3.0", osv.Vulnerability{Severity: []osv.Severity{v4, v30}}, osv.Affected{}, false,
+		{"v4 over v3.0", osv.Vulnerability{Severity: []osv.Severity{v4, v30}}, osv.Affected{}, false,
+			Severity{LevelCritical, SourceCVSS, v4.Score, 9.3}},
+		{"malformed v4: v3.0", osv.Vulnerability{Severity: []osv.Severity{bad4, v30}}, osv.Affected{}, false,
 			Severity{LevelMedium, SourceCVSS, v30.Score, 6.1}},
 		{"v2 only", osv.Vulnerability{Severity: []osv.Severity{v2}}, osv.Affected{}, false,
 			Severity{LevelHigh, SourceCVSS, v2.Score, 7.5}},
@@ -247,10 +250,10 @@ func TestChooseSeverity(t *testing.T) {
 			Severity{LevelCritical, SourceCVSS, v31.Score, 9.8}},
 		{"GHSA", osv.Vulnerability{DatabaseSpecific: ghsa}, osv.Affected{}, false,
 			Severity{Level: LevelMedium, Source: SourceGHSA}},
-		{"GHSA when only v4", osv.Vulnerability{Severity: []osv.Severity{v4}, DatabaseSpecific: ghsa}, osv.Affected{}, false,
-			Severity{Level: LevelMedium, Source: SourceGHSA, Vector: v4.Score}},
-		{"unknown keeps the vector", osv.Vulnerability{Severity: []osv.Severity{v4}}, osv.Affected{}, false,
-			Severity{Level: LevelUnknown, Vector: v4.Score}},
+		{"GHSA when only a malformed v4", osv.Vulnerability{Severity: []osv.Severity{bad4}, DatabaseSpecific: ghsa}, osv.Affected{}, false,
+			Severity{Level: LevelMedium, Source: SourceGHSA, Vector: bad4.Score}},
+		{"unknown keeps the vector", osv.Vulnerability{Severity: []osv.Severity{bad4}}, osv.Affected{}, false,
+			Severity{Level: LevelUnknown, Vector: bad4.Score}},
 		{"nothing", osv.Vulnerability{}, osv.Affected{}, true, Severity{Level: LevelUnknown}},
 	}
 	for _, tt := range tests {

@@ -162,11 +162,14 @@ func cvssRank(v string) int {
 //  1. for OS packages, the distro rating: a severity of type "Ubuntu" (the
 //     entry's, else the record's), else the entry's
 //     ecosystem_specific.urgency (Debian);
-//  2. the CVSS vector of the highest version present (the entry's severity
-//     list overrides the record's), scored and banded; of several vectors
-//     of that version, the highest score. A version that cannot be scored
-//     (4.0 for now) or a malformed vector is passed over for the next
-//     version down;
+//  2. the CVSS vector of the highest version present, 4.0 before 3.1
+//     before 3.0 before 2.0 (research/vuln.md §9.4: the newest version is
+//     the record author's latest judgement; GHSA records carry 4.0 alone
+//     or beside 3.1), with the entry's severity list overriding the
+//     record's, scored (the base score: v4 threat and environmental
+//     metrics are ignored, as v3 temporal ones are) and banded; of several
+//     vectors of that version, the highest score. A malformed vector is
+//     passed over for the next one;
 //  3. GitHub's database_specific.severity;
 //  4. UNKNOWN, keeping the best vector seen.
 func chooseSeverity(v *osv.Vulnerability, a *osv.Affected, osPackage bool) Severity {
