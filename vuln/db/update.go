@@ -125,8 +125,8 @@ func ArchiveURL(source, ecosystem string) string {
 // Update downloads the ecosystems' archives and rebuilds the database at
 // dst from them with Import. Archives are kept in ArchiveDir with their
 // validators; an archive the source reports unchanged (304) is not
-// downloaded again, and when every archive is unchanged and the database
-// already holds exactly them it is not rebuilt. Any failure (an archive
+// downloaded again, and when the database was built from exactly these
+// archives (same ecosystems and SHA-256) it is not rebuilt. Any failure (an archive
 // missing from every source, a checksum mismatch, a network error after the
 // retries, an archive that is not a zip, a failed import, a cancelled ctx)
 // returns an error and leaves the database at dst as it was.
@@ -167,19 +167,15 @@ func Update(ctx context.Context, dst string, opts UpdateOptions) (UpdateResult, 
 	}
 
 	var res UpdateResult
-	changed := opts.Force
 	for _, eco := range uniq {
 		ar, err := fetchArchive(ctx, client, dir, eco, sources, opts, now)
 		if err != nil {
 			return UpdateResult{}, fmt.Errorf("update: %w", err)
 		}
-		if !ar.NotModified {
-			changed = true
-		}
 		res.Archives = append(res.Archives, ar)
 	}
 
-	if !changed {
+	if !opts.Force {
 		if st, ok := holds(dst, res.Archives); ok {
 			res.Status = st
 			return res, nil

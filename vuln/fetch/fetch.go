@@ -473,6 +473,9 @@ func (c *Client) attempt(ctx context.Context, u string, n int, req Request) (Res
 		if body.stalled() {
 			err = fmt.Errorf("no data for %s", stall)
 		}
+		if resp.ContentLength >= 0 {
+			return Result{}, netError(u, fmt.Errorf("read body after %d of %d bytes: %w", written, resp.ContentLength, err))
+		}
 		return Result{}, netError(u, fmt.Errorf("read body after %d bytes: %w", written, err))
 	}
 	if written > limit {
@@ -502,9 +505,9 @@ func (c *Client) attempt(ctx context.Context, u string, n int, req Request) (Res
 		}
 		res.Verified = append(res.Verified, "sha256")
 	} else if req.Sidecar && len(res.Verified) == 0 {
-		want, ok, err := c.sidecar(ctx, u+".sha256")
-		if err != nil {
-			return Result{}, &attemptError{err: err, retry: true, retryAfter: -1}
+		want, ok, ae := c.sidecar(ctx, u+".sha256")
+		if ae != nil {
+			return Result{}, ae
 		}
 		if ok {
 			if res.SHA256 != want {
@@ -536,10 +539,10 @@ func (c *Client) attempt(ctx context.Context, u string, n int, req Request) (Res
 
 // sidecar fetches a ".sha256" file: the first field of its first line is
 // the hex digest. ok is false when the mirror has none (404, 403, 410).
-func (c *Client) sidecar(ctx context.Context, u string) (digest string, ok bool, err error) {
+func (c *Client) sidecar(ctx context.Context, u string) (digest string, ok bool, ae *attemptError) {
 	resp, err := c.get(ctx, u, nil)
 	if err != nil {
-		return "", false, fmt.Errorf("%s: %w", u, err)
+		return "", false, netError(u, err)
 	}
 	defer resp.Body.Close()
 	switch resp.StatusCode {
@@ -547,18 +550,18 @@ func (c *Client) sidecar(ctx context.Context, u string) (digest string, ok bool,
 	case http.StatusNotFound, http.StatusGone, http.StatusForbidden:
 		return "", false, nil
 	default:
-		return "", false, &StatusError{URL: u, Code: resp.StatusCode}
+		return "", false, c.classify(u, resp)
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxSidecarSize+1))
 	if err != nil {
-		return "", false, fmt.Errorf("%s: %w", u, err)
+		return "", false, netError(u, err)
 	}
 	if len(data) > maxSidecarSize {
-		return "", false, fmt.Errorf("%s: more than %d bytes", u, maxSidecarSize)
+		return "", false, &attemptError{err: fmt.Errorf("%s: more than %d bytes", u, maxSidecarSize)}
 	}
 	f := strings.Fields(string(data))
 	if len(f) == 0 || !isSHA256(f[0]) {
-		return "", false, fmt.Errorf("%s: not a SHA-256 digest", u)
+		return "", false, &attemptError{err: fmt.Errorf("%s: not a SHA-256 digest", u)}
 	}
 	return strings.ToLower(f[0]), true, nil
 }
