@@ -350,3 +350,20 @@ func TestParseAge(t *testing.T) {
 		}
 	}
 }
+
+// Progress goes to standard error, and only when it is a terminal
+// (TestDBUpdate checks that a non-terminal gets none).
+func TestDBUpdateProgressOnTerminal(t *testing.T) {
+	mirror := newOSVMirror(t)
+	srv := httptest.NewServer(mirror)
+	defer srv.Close()
+	var out, errb bytes.Buffer
+	e := &env{stdout: &out, stderr: &errb, terminal: func(w io.Writer) bool { return w == &errb }, getenv: func(string) string { return "" }}
+	code := run([]string{"db", "update", "--db", filepath.Join(t.TempDir(), "osv.db"), "--source", srv.URL, "--ecosystem", "Debian,npm"}, e)
+	if code != exitOK || !strings.Contains(errb.String(), "\rdownloading "+srv.URL+"/Debian/all.zip: ") || !strings.Contains(errb.String(), "\rimporting npm: ") {
+		t.Errorf("exit %d, stderr %q", code, errb.String())
+	}
+	if strings.Contains(out.String(), "\r") || !strings.Contains(out.String(), "updated ") {
+		t.Errorf("stdout %q", out.String())
+	}
+}

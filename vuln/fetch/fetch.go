@@ -467,7 +467,15 @@ func (c *Client) attempt(ctx context.Context, u string, n int, req Request) (Res
 	body := &stallReader{r: resp.Body, timer: time.AfterFunc(stall, cancel), d: stall}
 	defer body.timer.Stop()
 	pw := &progressWriter{c: c, p: Progress{URL: u, Attempt: n, Total: resp.ContentLength}}
-	w := io.MultiWriter(tmp, sum, md, crc, pw)
+	// Only the digests the server announced are computed besides SHA-256.
+	ws := []io.Writer{tmp, sum, pw}
+	if _, ok := goog["md5"]; ok {
+		ws = append(ws, md)
+	}
+	if _, ok := goog["crc32c"]; ok {
+		ws = append(ws, crc)
+	}
+	w := io.MultiWriter(ws...)
 	written, err := io.Copy(w, io.LimitReader(body, limit+1))
 	if err != nil {
 		if body.stalled() {

@@ -456,3 +456,66 @@ func TestFetchCancelled(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+func TestSidecarMalformedNotRetried(t *testing.T) {
+	var side atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, ".sha256") {
+			side.Add(1)
+			w.Write([]byte("<html>not a digest</html>"))
+			return
+		}
+		serve(w, payload, false)
+	}))
+	defer srv.Close()
+	var s sleeps
+	_, err := testClient(&s).Fetch(context.Background(), Request{URLs: []string{srv.URL + "/a"}, Dst: dst(t), Sidecar: true})
+	if err == nil || !strings.Contains(err.Error(), "not a SHA-256 digest") || side.Load() != 1 {
+		t.Errorf("error %v after %d sidecar requests", err, side.Load())
+	}
+}
+
+func FuzzParseGoogHash(f *testing.F) {
+	f.Add("crc32c=n03x6A==,md5=Ojk9c3dhfxgoKVVHYwFbHQ==")
+	f.Add("md5=!!")
+	f.Add("crc32c=,=,,md5")
+	f.Fuzz(func(t *testing.T, s string) {
+		m, err := parseGoogHash([]string{s})
+		if err != nil {
+			return
+		}
+		for alg, raw := range m {
+			if (alg == "md5" && len(raw) != 16) || (alg == "crc32c" && len(raw) != 4) || (alg != "md5" && alg != "crc32c") {
+				t.Errorf("%s: %d bytes", alg, len(raw))
+			}
+		}
+	})
+}
+
+func FuzzParseRetryAfter(f *testing.F) {
+	f.Add("120")
+	f.Add("Fri, 01 May 2026 12:01:00 GMT")
+	f.Add("-1")
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, s string) {
+		if d := parseRetryAfter(s, now); d < -1 {
+			t.Errorf("parseRetryAfter(%q) = %v", s, d)
+		}
+	})
+}
+
+// BenchmarkFetch measures a loopback download with every digest computed
+// (SHA-256, MD5, CRC32C) and the atomic write.
+func BenchmarkFetch(b *testing.B) {
+	data := bytes.Repeat([]byte("0123456789abcdef"), 4<<20/16*8) // 32 MiB
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { serve(w, data, true) }))
+	defer srv.Close()
+	c := &Client{}
+	d := filepath.Join(b.TempDir(), "all.zip")
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := c.Fetch(context.Background(), Request{URLs: []string{srv.URL}, Dst: d}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
