@@ -282,7 +282,7 @@ or interrupted update leaves the existing database as it was (exit 3).`,
 				if errors.Is(err, fetch.ErrNotFound) {
 					hint = "; check the --ecosystem names (OSV lists them in " + db.DefaultSource + "/ecosystems.txt)"
 				}
-				return &exitError{code: exitIncomplete, err: fmt.Errorf("db update: %w%s (the existing database, if any, is unchanged)", err, hint)}
+				return &exitError{code: exitIncomplete, err: fmt.Errorf("%w%s (the existing database, if any, is unchanged)", err, hint)}
 			}
 			for _, ar := range res.Archives {
 				state := fmt.Sprintf("downloaded %s from %s", humanSize(ar.Size), ar.Origin.URL)

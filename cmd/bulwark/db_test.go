@@ -195,7 +195,7 @@ func TestDBUpdate(t *testing.T) {
 	old, _ := os.ReadFile(dbp)
 	code, _, stderr = runCLI(t, "db", "update", "--db", dbp, "--source", srv.URL)
 	if now, _ := os.ReadFile(dbp); code != exitIncomplete || !bytes.Equal(old, now) ||
-		!strings.Contains(stderr, "no archive at "+srv.URL) || !strings.Contains(stderr, "ecosystems.txt") || !strings.Contains(stderr, "unchanged") {
+		!strings.Contains(stderr, `bulwark: db update: no OSV archive for ecosystems "AlmaLinux", "Chainguard", "Rocky Linux", "Wolfi", "crates.io", "RubyGems" at `+srv.URL) || !strings.Contains(stderr, "ecosystems.txt") || !strings.Contains(stderr, "unchanged") {
 		t.Errorf("missing ecosystem: %d %q", code, stderr)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -87,6 +88,28 @@ type UpdateResult struct {
 	Rebuilt bool
 }
 
+// MissingError reports ecosystems whose archive no source has (every
+// source answered 404 or 410). It wraps fetch.ErrNotFound.
+type MissingError struct {
+	Ecosystems []string
+	Sources    []string
+}
+
+func (e *MissingError) Error() string {
+	q := make([]string, len(e.Ecosystems))
+	for i, eco := range e.Ecosystems {
+		q[i] = strconv.Quote(eco)
+	}
+	what := "ecosystem"
+	if len(q) > 1 {
+		what = "ecosystems"
+	}
+	return fmt.Sprintf("no OSV archive for %s %s at %s (looked for <source>/<Ecosystem>/%s)", what, strings.Join(q, ", "), strings.Join(e.Sources, ", "), ArchiveName)
+}
+
+// Unwrap returns fetch.ErrNotFound.
+func (e *MissingError) Unwrap() error { return fetch.ErrNotFound }
+
 // ValidEcosystem checks that name can be an OSV ecosystem folder: not
 // empty, no path separators, "..", or control characters.
 func ValidEcosystem(name string) error {
@@ -137,7 +160,7 @@ func Update(ctx context.Context, dst string, opts UpdateOptions) (UpdateResult, 
 	}
 	for _, s := range sources {
 		if err := ValidSource(s); err != nil {
-			return UpdateResult{}, fmt.Errorf("update: %w", err)
+			return UpdateResult{}, fmt.Errorf("db update: %w", err)
 		}
 	}
 	ecos := opts.Ecosystems
@@ -147,7 +170,7 @@ func Update(ctx context.Context, dst string, opts UpdateOptions) (UpdateResult, 
 	var uniq []string
 	for _, e := range ecos {
 		if err := ValidEcosystem(e); err != nil {
-			return UpdateResult{}, fmt.Errorf("update: %w", err)
+			return UpdateResult{}, fmt.Errorf("db update: %w", err)
 		}
 		if !slices.Contains(uniq, e) {
 			uniq = append(uniq, e)
@@ -167,12 +190,22 @@ func Update(ctx context.Context, dst string, opts UpdateOptions) (UpdateResult, 
 	}
 
 	var res UpdateResult
+	// An ecosystem missing from every source does not stop the others'
+	// downloads, so one error names every missing ecosystem.
+	var missing []string
 	for _, eco := range uniq {
 		ar, err := fetchArchive(ctx, client, dir, eco, sources, opts, now)
+		if errors.Is(err, fetch.ErrNotFound) {
+			missing = append(missing, eco)
+			continue
+		}
 		if err != nil {
-			return UpdateResult{}, fmt.Errorf("update: %w", err)
+			return UpdateResult{}, fmt.Errorf("db update: %w", err)
 		}
 		res.Archives = append(res.Archives, ar)
+	}
+	if len(missing) > 0 {
+		return UpdateResult{}, fmt.Errorf("db update: %w", &MissingError{Ecosystems: missing, Sources: sources})
 	}
 
 	if !opts.Force {
@@ -190,7 +223,7 @@ func Update(ctx context.Context, dst string, opts UpdateOptions) (UpdateResult, 
 	}
 	st, err := Import(ctx, dst, inputs, iopts)
 	if err != nil {
-		return UpdateResult{}, fmt.Errorf("update: %w", err)
+		return UpdateResult{}, fmt.Errorf("db update: %w", err)
 	}
 	res.Status, res.Rebuilt = st, true
 	return res, nil
@@ -262,7 +295,7 @@ func fetchArchive(ctx context.Context, client *fetch.Client, dir, eco string, so
 	r, err := client.Fetch(ctx, req)
 	if err != nil {
 		if errors.Is(err, fetch.ErrNotFound) {
-			return ArchiveResult{}, fmt.Errorf("ecosystem %q: no archive at %s: %w", eco, strings.Join(urls, ", "), err)
+			return ArchiveResult{}, fmt.Errorf("ecosystem %q: no archive at %s: %w", eco, strings.Join(urls, ", "), fetch.ErrNotFound)
 		}
 		return ArchiveResult{}, fmt.Errorf("ecosystem %q: %w", eco, err)
 	}

@@ -336,8 +336,10 @@ func TestUpdateFailureKeepsDatabase(t *testing.T) {
 		},
 		{
 			name: "one ecosystem missing (404)",
-			opts: func(o *UpdateOptions) { o.Ecosystems = append(o.Ecosystems, "NoSuchEcosystem") },
-			is:   fetch.ErrNotFound, wantErr: `ecosystem "NoSuchEcosystem": no archive at http://`,
+			opts: func(o *UpdateOptions) {
+				o.Ecosystems = append([]string{"NoSuchEcosystem"}, append(o.Ecosystems, "Nope")...)
+			},
+			is: fetch.ErrNotFound, wantErr: `no OSV archive for ecosystems "NoSuchEcosystem", "Nope" at http://127.0.0.1:`,
 		},
 		{
 			name: "not a zip (checksums match)",
