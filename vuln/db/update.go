@@ -189,6 +189,11 @@ func Update(ctx context.Context, dst string, opts UpdateOptions) (UpdateResult, 
 		now = time.Now
 	}
 
+	removeStale(filepath.Dir(dst), staleAfter, ".osv-build-*.db", ".osv-compact-*.db")
+	for _, eco := range uniq {
+		removeStale(filepath.Join(dir, eco), staleAfter, "."+ArchiveName+"*.part-*", ArchiveName+".new")
+	}
+
 	var res UpdateResult
 	// An ecosystem missing from every source does not stop the others'
 	// downloads, so one error names every missing ecosystem.
@@ -326,6 +331,24 @@ func fetchArchive(ctx context.Context, client *fetch.Client, dir, eco string, so
 		return ArchiveResult{}, err
 	}
 	return ArchiveResult{Ecosystem: eco, Path: path, Origin: o, Size: r.Size}, nil
+}
+
+// staleAfter is the age from which a temporary file of an update or
+// import is taken for the leftover of a killed process.
+const staleAfter = 24 * time.Hour
+
+// removeStale removes files matching the patterns in dir that were last
+// modified more than age ago: what a killed update or import left behind
+// (a cancelled one removes its own). Errors are ignored.
+func removeStale(dir string, age time.Duration, patterns ...string) {
+	for _, p := range patterns {
+		matches, _ := filepath.Glob(filepath.Join(dir, p))
+		for _, m := range matches {
+			if fi, err := os.Lstat(m); err == nil && fi.Mode().IsRegular() && time.Since(fi.ModTime()) > age {
+				os.Remove(m)
+			}
+		}
+	}
 }
 
 // checkZip opens path as a zip archive (its central directory is read, so

@@ -624,3 +624,38 @@ func TestArchiveURL(t *testing.T) {
 		}
 	}
 }
+
+// Temporary files a killed update left are removed by the next update once
+// they are old; recent ones (a concurrent update's) are kept.
+func TestUpdateRemovesStaleTemporaries(t *testing.T) {
+	bucket := newBucket(t, "Alpine")
+	srv := httptest.NewServer(bucket)
+	defer srv.Close()
+	dir := t.TempDir()
+	old := time.Now().Add(-48 * time.Hour)
+	files := map[string]bool{ // path -> removed
+		filepath.Join(dir, ".osv-build-123.db"):                               true,
+		filepath.Join(dir, ".osv-compact-456.db"):                             true,
+		filepath.Join(dir, "osv-archives", "Alpine", ".all.zip.new.part-789"): true,
+		filepath.Join(dir, "osv-archives", "Alpine", "all.zip.new"):           true,
+		filepath.Join(dir, "unrelated.db"):                                    false,
+	}
+	for p := range files {
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte("x"), 0o644)
+		os.Chtimes(p, old, old)
+	}
+	recent := filepath.Join(dir, ".osv-build-999.db")
+	os.WriteFile(recent, []byte("x"), 0o644)
+	files[recent] = false
+	opts := updateOpts(srv.URL)
+	opts.Ecosystems = []string{"Alpine"}
+	if _, err := Update(context.Background(), filepath.Join(dir, "osv.db"), opts); err != nil {
+		t.Fatal(err)
+	}
+	for p, removed := range files {
+		if _, err := os.Stat(p); (err != nil) != removed {
+			t.Errorf("%s: removed %v, want %v", p, err != nil, removed)
+		}
+	}
+}
