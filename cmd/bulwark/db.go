@@ -216,8 +216,8 @@ or interrupted update leaves the existing database as it was (exit 3).`,
   bulwark db update --source https://mirror.example/osv --checksum osv.sha256 --require-checksum`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if f.offline {
-				return usageErr("db update downloads OSV data and cannot run with --offline (use 'bulwark db import PATH' with archives fetched elsewhere)")
+			if err := f.requireNetwork("db update", "use 'bulwark db import PATH' with archives fetched elsewhere"); err != nil {
+				return err
 			}
 			opts := db.UpdateOptions{RequireChecksum: requireChecksum, Force: force}
 			srcs := splitList(sources, ",")

@@ -214,7 +214,7 @@ func TestDBUpdateUsage(t *testing.T) {
 		}
 	}
 	code, _, stderr := runCLI(t, "db", "update", "--offline")
-	if !strings.Contains(stderr, "cannot run with --offline") {
+	if !strings.Contains(stderr, "bulwark: db update needs the network, which --offline forbids (use 'bulwark db import PATH' with archives fetched elsewhere)") {
 		t.Errorf("offline: %d %q", code, stderr)
 	}
 }

@@ -114,6 +114,19 @@ func (f *dbFlags) open(e *env) (*db.DB, error) {
 	return d, nil
 }
 
+// requireNetwork returns a usage error (exit 2) when --offline is set:
+// what (e.g. "a registry reference") needs the network, and alt says what
+// to do instead. nil when the network may be used.
+func (f *dbFlags) requireNetwork(what, alt string) error {
+	if !f.offline {
+		return nil
+	}
+	if alt != "" {
+		return usageErr("%s needs the network, which --offline forbids (%s)", what, alt)
+	}
+	return usageErr("%s needs the network, which --offline forbids", what)
+}
+
 // transport returns the HTTP transport of the command's network access:
 // with --offline one that refuses every request without opening a socket
 // (fetch.Offline), else one with bounded timeouts that dials through f.dial.
