@@ -127,8 +127,11 @@ func writeDBStatus(w io.Writer, st db.Status, format string) error {
 		out := struct {
 			Path string `json:"path"`
 			Size int64  `json:"size"`
+			// AgeSeconds is the time since the build, for scripts
+			// that check freshness.
+			AgeSeconds int64 `json:"age_seconds"`
 			db.Status
-		}{st.Path, st.Size, st}
+		}{st.Path, st.Size, int64(st.Age(time.Now()) / time.Second), st}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)

@@ -48,6 +48,7 @@ func TestDBImportAndStatus(t *testing.T) {
 	}
 	code, stdout, _ = runCLI(t, "db", "status", "--db", dbp, "--format", "json")
 	var st struct {
+		AgeSeconds *int64 `json:"age_seconds"`
 		Path       string `json:"path"`
 		Records    int    `json:"records"`
 		Ecosystems []struct {
@@ -55,7 +56,7 @@ func TestDBImportAndStatus(t *testing.T) {
 			Records int    `json:"records"`
 		} `json:"ecosystems"`
 	}
-	if err := json.Unmarshal([]byte(stdout), &st); err != nil || code != exitOK || st.Records != 34 || st.Path != dbp || len(st.Ecosystems) != 8 {
+	if err := json.Unmarshal([]byte(stdout), &st); err != nil || code != exitOK || st.Records != 34 || st.Path != dbp || len(st.Ecosystems) != 8 || st.AgeSeconds == nil || *st.AgeSeconds > 60 {
 		t.Errorf("status json: %d %v %+v", code, err, st)
 	}
 
