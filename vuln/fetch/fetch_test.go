@@ -519,3 +519,15 @@ func BenchmarkFetch(b *testing.B) {
 		}
 	}
 }
+
+// The CRC32C check value of "123456789" is 0xE3069283 (RFC 3720, B.4);
+// GCS writes it big-endian, base64-encoded.
+func TestGoogCRC32C(t *testing.T) {
+	if got := GoogCRC32C([]byte("123456789")); got != "4waSgw==" {
+		t.Errorf("GoogCRC32C = %q, want 4waSgw==", got)
+	}
+	m, err := parseGoogHash([]string{"crc32c=4waSgw==", "md5=JfnnlDI7RTiF9RgfG2JNCw=="})
+	if err != nil || len(m["crc32c"]) != 4 || len(m["md5"]) != 16 {
+		t.Errorf("%v %v", m, err)
+	}
+}
