@@ -119,6 +119,79 @@ type Source struct {
 	Kind    string `json:"kind"` // zip, dir or file
 	Size    int64  `json:"size"`
 	Records int    `json:"records"`
+	// Origin says where a downloaded input came from (db update); nil
+	// for local inputs.
+	Origin *Origin `json:"origin,omitempty"`
+}
+
+// Origin is where 'db update' downloaded an archive from.
+type Origin struct {
+	// Ecosystem is the OSV ecosystem folder the archive holds.
+	Ecosystem string `json:"ecosystem"`
+	// URL is the mirror that served it.
+	URL string `json:"url"`
+	// SHA256 is the archive's digest (hex); ETag and LastModified the
+	// server's validators.
+	SHA256       string `json:"sha256"`
+	ETag         string `json:"etag,omitempty"`
+	LastModified string `json:"last_modified,omitempty"`
+	// FetchedAt is when it was downloaded (or last confirmed unchanged).
+	FetchedAt time.Time `json:"fetched_at"`
+	// Verified names the checksums that matched ("crc32c", "md5",
+	// "sha256", "sha256-sidecar"); empty when none was available.
+	Verified []string `json:"verified,omitempty"`
+}
+
+// Age returns how old the database's data is at now: the time since it was
+// built (never negative, so a clock set back does not make it "fresh
+// forever" nor negative).
+func (s Status) Age(now time.Time) time.Duration {
+	if s.BuiltAt.IsZero() {
+		return 0
+	}
+	return max(now.Sub(s.BuiltAt), 0)
+}
+
+// StaleError reports a database older than the allowed age.
+type StaleError struct {
+	BuiltAt time.Time
+	Age     time.Duration
+	MaxAge  time.Duration
+}
+
+func (e *StaleError) Error() string {
+	return fmt.Sprintf("vulnerability database built %s is %s old, more than the maximum age of %s",
+		e.BuiltAt.Format(time.RFC3339), FormatAge(e.Age), FormatAge(e.MaxAge))
+}
+
+// CheckAge returns a *StaleError when the database is older than maxAge at
+// now, else nil. maxAge <= 0 disables the check.
+func (s Status) CheckAge(now time.Time, maxAge time.Duration) error {
+	if maxAge <= 0 {
+		return nil
+	}
+	if age := s.Age(now); age > maxAge {
+		return &StaleError{BuiltAt: s.BuiltAt, Age: age, MaxAge: maxAge}
+	}
+	return nil
+}
+
+// FormatAge writes a duration as days and hours ("3d4h", "5h", "12m").
+func FormatAge(d time.Duration) string {
+	switch {
+	case d >= 24*time.Hour:
+		days := d / (24 * time.Hour)
+		h := (d % (24 * time.Hour)) / time.Hour
+		if h == 0 {
+			return fmt.Sprintf("%dd", days)
+		}
+		return fmt.Sprintf("%dd%dh", days, h)
+	case d >= time.Hour:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d >= time.Minute:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	}
+	return fmt.Sprintf("%ds", d/time.Second)
 }
 
 // DB is an open, read-only vulnerability database. It is safe for

@@ -41,6 +41,9 @@ type ImportOptions struct {
 	MaxRecordSize int64
 	// Now gives the build time; nil means time.Now.
 	Now func() time.Time
+	// Origins, keyed by input path, are recorded in the status's sources
+	// (db update passes where each archive was downloaded from).
+	Origins map[string]Origin
 }
 
 // Progress reports how far an import has got.
@@ -293,6 +296,9 @@ func (bl *builder) importInput(in string) (Source, error) {
 		return Source{}, fmt.Errorf("import %s: %w", in, err)
 	}
 	src.Records = bl.records - before
+	if o, ok := bl.opts.Origins[in]; ok {
+		src.Origin = &o
+	}
 	if bl.opts.Progress != nil {
 		bl.opts.Progress(Progress{Input: in, Records: bl.records, Done: true})
 	}
