@@ -557,23 +557,30 @@ func TestTypeChangeBetweenLayers(t *testing.T) {
 	tests := []struct {
 		name         string
 		lower, upper []entry
-		resolve      string // a path to resolve in the merged view
-		want         string // its content, "" for nothing
-		bug          string // set when Merge is known to differ
+		only         WantFunc // what the walk keeps; nil: everything
+		resolve      string   // a path to resolve in the merged view
+		want         string   // its content, "" for nothing
+		bug          string   // set when Merge is known to differ
 	}{
 		{
 			name:    "symlink replaces a directory",
 			lower:   []entry{dir("etc/app/"), reg("etc/app/x.conf", "lower dir"), reg("opt/app/x.conf", "opt")},
 			upper:   []entry{symlink("etc/app", "/opt/app")},
 			resolve: "etc/app/x.conf", want: "opt", // through the new link
-			bug: "Merge keeps lower files below a path a later layer turned into a link (merge.go lays links down with remove, not removeUnder)",
 		},
 		{
 			name:    "wanted file replaces a directory",
 			lower:   []entry{dir("etc/app/"), reg("etc/app/x.conf", "lower dir")},
 			upper:   []entry{reg("etc/app", "now a file")},
 			resolve: "etc/app/x.conf", want: "",
-			bug: "Merge keeps lower files below a path a later layer turned into a regular file",
+		},
+		{
+			name:    "unwanted file replaces a directory",
+			lower:   []entry{dir("etc/app/"), reg("etc/app/x.conf", "lower dir")},
+			upper:   []entry{reg("etc/app", "now a file")},
+			only:    func(p string, _ fs.FileMode) bool { return strings.HasSuffix(p, ".conf") },
+			resolve: "etc/app/x.conf", want: "",
+			bug: "the walk records only wanted regular files, so Merge cannot hide lower files below an unwanted file that replaced their directory",
 		},
 		{
 			name:    "directory replaces a file",
@@ -600,8 +607,27 @@ func TestTypeChangeBetweenLayers(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			lower, upper := tarBytes(t, tt.lower...), tarBytes(t, tt.upper...)
 			img := buildImage(t, step{createdBy: "lower", layer: lower}, step{createdBy: "upper", layer: upper})
-			fsys := mergedOf(t, lower, upper)
-			diff := cmp.Diff(extracted(t, img), visible(fsys))
+			want := tt.only
+			if want == nil {
+				want = wantAll
+			}
+			var rs []*LayerResult
+			for i, b := range [][]byte{lower, upper} {
+				r, err := walkBytes(t, b, want, Limits{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				r.Index = i
+				rs = append(rs, r)
+			}
+			fsys := Merge(rs)
+			ex := extracted(t, img)
+			for p := range ex {
+				if !strings.HasPrefix(ex[p], "-> ") && !want(p, 0) {
+					delete(ex, p)
+				}
+			}
+			diff := cmp.Diff(ex, visible(fsys))
 			f, ok := fsys.Resolve(tt.resolve)
 			got := ""
 			if ok {
