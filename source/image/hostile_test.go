@@ -423,8 +423,9 @@ func TestTruncatedCompressedLayer(t *testing.T) {
 }
 
 // TestHugeHeaderSize: a header claiming a terabyte that the stream does not
-// hold fails with a clear error, keeping at most MaxFileBytes of memory for
-// a wanted file.
+// hold fails with a clear error, and memory follows the bytes really
+// present, not the claim (nor MaxFileBytes): a 522-byte layer must not
+// make the walk allocate 64 MiB.
 func TestHugeHeaderSize(t *testing.T) {
 	for _, tt := range []struct {
 		name, path, wantErr string
@@ -437,16 +438,33 @@ func TestHugeHeaderSize(t *testing.T) {
 			want := func(p string, _ fs.FileMode) bool { return p == "var/lib/dpkg/status" }
 			var err error
 			_, alloc := measure(func() {
-				_, err = WalkLayer(context.Background(), bytes.NewReader(b), v1.Hash{}, want, Limits{MaxFileBytes: 4 * mib})
+				_, err = WalkLayer(context.Background(), bytes.NewReader(b), v1.Hash{}, want, Limits{})
 			})
 			if err == nil || err.Error() != tt.wantErr {
 				t.Fatalf("err = %v, want %q", err, tt.wantErr)
 			}
-			if alloc > 8*mib {
-				t.Errorf("allocated %d bytes for a 1 TiB claim, want < 8 MiB (MaxFileBytes 4 MiB)", alloc)
+			if alloc > 2*mib {
+				t.Errorf("allocated %d bytes for a 1 TiB claim backed by 10 bytes, want < 2 MiB", alloc)
 			}
 		})
 	}
+	t.Run("real content still kept whole", func(t *testing.T) {
+		body := strings.Repeat("0123456789abcdef", 300_000) // 4.8 MB, over the first chunk
+		r, err := walkBytes(t, tarBytes(t, reg("var/lib/dpkg/status", body)), wantAll, Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f := r.Files["var/lib/dpkg/status"]; f == nil || string(f.Content) != body || f.Truncated {
+			t.Fatal("content differs")
+		}
+		r, err = walkBytes(t, tarBytes(t, reg("f", body)), wantAll, Limits{MaxFileBytes: 3 << 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f := r.Files["f"]; string(f.Content) != body[:3<<20] || !f.Truncated {
+			t.Fatalf("cut content: %d bytes, truncated %v", len(f.Content), f.Truncated)
+		}
+	})
 }
 
 // TestHardLinksToMissingTargets: a hard link whose target no layer holds
