@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -384,11 +385,14 @@ func TestDebianRootfsImage(t *testing.T) {
 				t.Fatal(err)
 			}
 			opening := time.Since(start)
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
 			inv, err := Collect(ctx, opened, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Logf("%s: open %v, collect %v", form, opening, time.Since(start)-opening)
+			runtime.ReadMemStats(&after)
+			t.Logf("%s: open %v, collect %v (%d MiB allocated)", form, opening, time.Since(start)-opening, (after.TotalAlloc-before.TotalAlloc)>>20)
 			if inv.Release.ID != "debian" || inv.Release.VersionID != versionID || inv.Ecosystem.String() != "Debian:"+versionID {
 				t.Errorf("release %+v ecosystem %v, want debian %s", inv.Release, inv.Ecosystem, versionID)
 			}
