@@ -82,6 +82,7 @@ func Merge(results []*LayerResult) *FS {
 		for _, w := range r.Whiteouts {
 			fsys.removeUnder(w, true, r.Index, RemovedWhiteout)
 		}
+		fsys.hideBelow(r)
 		for p, l := range r.Links {
 			fsys.remove(p, r.Index, RemovedOverwritten)
 			fsys.Links[p] = LayerLink{Link: l, LayerIndex: r.Index}
@@ -111,6 +112,36 @@ func Merge(results []*LayerResult) *FS {
 		return x.Path < y.Path
 	})
 	return fsys
+}
+
+// hideBelow drops the lower content below each path where layer r writes a
+// link or a file: a non-directory laid over a directory hides what the
+// directory held (overlay semantics, as mutate.Extract flattens).
+func (fsys *FS) hideBelow(r *LayerResult) {
+	if len(r.Links)+len(r.Files) == 0 {
+		return
+	}
+	covered := func(p string) bool {
+		for d := path.Dir(p); d != "." && d != "/"; d = path.Dir(d) {
+			if _, ok := r.Links[d]; ok {
+				return true
+			}
+			if _, ok := r.Files[d]; ok {
+				return true
+			}
+		}
+		return false
+	}
+	for p := range fsys.Files {
+		if covered(p) {
+			fsys.remove(p, r.Index, RemovedOverwritten)
+		}
+	}
+	for p := range fsys.Links {
+		if covered(p) {
+			delete(fsys.Links, p)
+		}
+	}
 }
 
 // remove drops whatever sits exactly at p.

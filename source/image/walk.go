@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"path"
 	"runtime"
+	"slices"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -268,8 +269,8 @@ func WalkLayerSelection(ctx context.Context, r io.Reader, diffID v1.Hash, sel Se
 			if total+n > lim.MaxTotalBytes {
 				return nil, fmt.Errorf("wanted files exceed %d bytes at %s: %w", lim.MaxTotalBytes, p, ErrLimit)
 			}
-			buf := make([]byte, n)
-			if _, err := io.ReadFull(tr, buf); err != nil {
+			buf, err := readContent(tr, n)
+			if err != nil {
 				return nil, fmt.Errorf("reading %s: %w", p, noEOF(err))
 			}
 			total += n
@@ -300,6 +301,30 @@ func (res *LayerResult) scan(sel Selection, p string, content []byte) {
 		s.RemovedBy = -1
 		res.Secrets = append(res.Secrets, s)
 	}
+}
+
+// readChunk is the first allocation for a kept file's content; it doubles
+// as bytes arrive, so a header claiming more than the stream holds costs
+// memory for the bytes really present only.
+const readChunk = 1 << 20
+
+// readContent reads exactly n bytes from r.
+func readContent(r io.Reader, n int64) ([]byte, error) {
+	buf := make([]byte, 0, min(n, readChunk))
+	for int64(len(buf)) < n {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, int(min(n-int64(len(buf)), int64(cap(buf)))))
+		}
+		m, err := r.Read(buf[len(buf):int(min(int64(cap(buf)), n))])
+		buf = buf[:len(buf)+m]
+		if err == io.EOF && int64(len(buf)) < n {
+			return nil, io.ErrUnexpectedEOF
+		}
+		if err != nil && err != io.EOF {
+			return nil, err
+		}
+	}
+	return buf, nil
 }
 
 func noEOF(err error) error {
