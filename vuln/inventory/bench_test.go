@@ -73,7 +73,8 @@ func benchLayers(b *testing.B) (base, app v1.Layer) {
 	return base, bytesLayer(b, buf.Bytes())
 }
 
-func bytesLayer(b *testing.B, data []byte) v1.Layer {
+func bytesLayer(b testing.TB, data []byte) v1.Layer {
+	b.Helper()
 	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil })
 	if err != nil {
 		b.Fatal(err)
