@@ -67,7 +67,9 @@ type Layer struct {
 	Index int
 	// DiffID is the sha256 of the uncompressed layer tar.
 	DiffID v1.Hash
-	// Digest is the digest of the layer blob as stored (compressed).
+	// Digest is the digest of the layer blob as stored (compressed), for
+	// images from a registry or an OCI layout; zero for a docker save
+	// tarball or the daemon, which hold layers uncompressed.
 	Digest v1.Hash
 	// CreatedBy is the history's created_by of the instruction that made the
 	// layer; empty when history does not align with the layers.
@@ -108,7 +110,7 @@ func Open(ctx context.Context, ref string, opts Options) (*Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening %s image %q: %w", source, rest, err)
 	}
-	out, err := describe(img)
+	out, err := describe(img, source)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s image %q: %w", source, rest, err)
 	}
@@ -247,7 +249,13 @@ func pickFromIndex(idx v1.ImageIndex, platform *v1.Platform, depth int) (v1.Imag
 }
 
 // describe reads the config and lists the layers with history aligned.
-func describe(img v1.Image) (*Image, error) {
+// describe reads the image's identity, config and layer list without
+// reading any layer content: diff IDs come from the config (a layer's
+// DiffID method would decompress and hash an OCI layout's blob), and blob
+// digests only from sources that store them (a registry's or an OCI
+// layout's manifest; a docker save tarball and the daemon hold
+// uncompressed layers whose compressed digest would cost a compression).
+func describe(img v1.Image, source string) (*Image, error) {
 	id, err := img.ConfigName()
 	if err != nil {
 		return nil, fmt.Errorf("config digest: %w", err)
@@ -262,14 +270,19 @@ func describe(img v1.Image) (*Image, error) {
 	}
 	createdBy := alignHistory(cf.History, len(ls))
 	out := &Image{ID: id, Image: img, Config: cf, Layers: make([]Layer, len(ls))}
+	fromConfig := len(cf.RootFS.DiffIDs) == len(ls)
 	for i, l := range ls {
-		diffID, err := l.DiffID()
-		if err != nil {
+		var diffID v1.Hash
+		if fromConfig {
+			diffID = cf.RootFS.DiffIDs[i]
+		} else if diffID, err = l.DiffID(); err != nil {
 			return nil, fmt.Errorf("layer %d diff ID: %w", i, err)
 		}
-		digest, err := l.Digest()
-		if err != nil {
-			return nil, fmt.Errorf("layer %d digest: %w", i, err)
+		var digest v1.Hash
+		if source == SourceRegistry || source == SourceOCI {
+			if digest, err = l.Digest(); err != nil {
+				return nil, fmt.Errorf("layer %d digest: %w", i, err)
+			}
 		}
 		out.Layers[i] = Layer{Index: i, DiffID: diffID, Digest: digest, CreatedBy: createdBy[i], Layer: l}
 	}

@@ -38,7 +38,7 @@ func TestOpenReadsNoLayerBlob(t *testing.T) {
 	}
 	opened, err := Open(context.Background(), "oci:"+dir, Options{})
 	if err != nil {
-		t.Skipf("bug: Open reads every layer blob of an OCI layout in full: describe calls Layer.DiffID, which go-containerregistry's layout layers compute by decompressing and hashing the blob (partial.compressedLayerExtender), so each layer is read twice (Open, then Walk); taking the diff IDs from the config (Config.RootFS.DiffIDs) would avoid it. Open: %v", err)
+		t.Fatalf("Open read a layer blob: %v", err)
 	}
 	if _, err := opened.Walk(context.Background(), wantAll, WalkOptions{}); err == nil || !strings.Contains(err.Error(), "layer 0") {
 		t.Fatalf("Walk over the cut blob: err = %v", err)
