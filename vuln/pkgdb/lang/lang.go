@@ -26,6 +26,7 @@ const (
 	EcosystemMaven     = "Maven"
 	EcosystemPackagist = "Packagist"
 	EcosystemRubyGems  = "RubyGems"
+	EcosystemCratesIO  = "crates.io"
 )
 
 // Size limits that bound the work on a corrupt or hostile file.
