@@ -161,44 +161,47 @@ func Parse(path string, content []byte) (*Database, error) {
 		return nil, fmt.Errorf("%s: %w: %s file holds %s content", path, ErrNotDatabase, want, got)
 	}
 	db := &Database{Format: want}
-	add := func(key uint32, blob []byte) error {
-		if len(db.Packages)+len(db.Problems)+db.Skipped >= MaxPackages {
-			return fmt.Errorf("%w: more than %d packages", ErrCorrupt, MaxPackages)
-		}
-		if len(blob) > maxBlobSize {
-			db.Problems = append(db.Problems, Problem{key, fmt.Sprintf("header of %d bytes", len(blob))})
-			return nil
-		}
-		e, err := parseEntry(blob)
-		if err != nil {
-			db.Problems = append(db.Problems, Problem{key, err.Error()})
-			return nil
-		}
-		e.Key = key
-		switch {
-		case e.Name == "gpg-pubkey":
-			db.Skipped++
-		case e.Name == "" || e.Version == "":
-			db.Problems = append(db.Problems, Problem{key, "header without name or version"})
-		default:
-			db.Packages = append(db.Packages, e)
-		}
-		return nil
-	}
 	var err error
 	switch want {
 	case BerkeleyDB:
-		err = bdbBlobs(content, add)
+		err = bdbBlobs(content, db.add)
 	case NDB:
-		err = ndbBlobs(content, add)
+		err = ndbBlobs(content, db.add)
 	case SQLite:
-		err = sqliteBlobs(content, add)
+		err = sqliteBlobs(content, db.add)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s database: %w", path, want, err)
 	}
 	sort.SliceStable(db.Packages, func(i, j int) bool { return db.Packages[i].Key < db.Packages[j].Key })
 	return db, nil
+}
+
+// add records the package of one header blob: an entry, a skipped
+// gpg-pubkey, or a problem. It fails only past MaxPackages.
+func (db *Database) add(key uint32, blob []byte) error {
+	if len(db.Packages)+len(db.Problems)+db.Skipped >= MaxPackages {
+		return fmt.Errorf("%w: more than %d packages", ErrCorrupt, MaxPackages)
+	}
+	if len(blob) > maxBlobSize {
+		db.Problems = append(db.Problems, Problem{key, fmt.Sprintf("header of %d bytes", len(blob))})
+		return nil
+	}
+	e, err := parseEntry(blob)
+	if err != nil {
+		db.Problems = append(db.Problems, Problem{key, err.Error()})
+		return nil
+	}
+	e.Key = key
+	switch {
+	case e.Name == "gpg-pubkey":
+		db.Skipped++
+	case e.Name == "" || e.Version == "":
+		db.Problems = append(db.Problems, Problem{key, "header without name or version"})
+	default:
+		db.Packages = append(db.Packages, e)
+	}
+	return nil
 }
 
 // ToPackage converts e into the shared package model for release rel.
