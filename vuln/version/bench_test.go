@@ -11,6 +11,8 @@ var benchPairs = []struct{ eco, a, b string }{
 	{"Go", "v0.0.0-20211012131345-9c444070ec7b", "0.0.0-20220314234659-1baeb1ce4c0b"},
 	{"PyPI", "2.31.0.post1", "2.32.0rc1"},
 	{"Maven", "2.14.0-rc1", "2.14.0"},
+	{"Packagist", "v5.4.21", "5.4.22-beta1"},
+	{"NuGet", "13.0.1", "13.0.3-RC.1"},
 }
 
 func BenchmarkCompare(b *testing.B) {

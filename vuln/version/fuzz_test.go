@@ -41,11 +41,13 @@ func fuzzComparer(f *testing.F, prefix string, compare func(a, b string) (int, e
 	})
 }
 
-func FuzzDebian(f *testing.F) { fuzzComparer(f, "debian", CompareDebian) }
-func FuzzAlpine(f *testing.F) { fuzzComparer(f, "alpine", CompareAlpine) }
-func FuzzRPM(f *testing.F)    { fuzzComparer(f, "redhat", CompareRPM) }
-func FuzzSemVer(f *testing.F) { fuzzComparer(f, "semver", CompareSemVer) }
-func FuzzGo(f *testing.F)     { fuzzComparer(f, "semver", CompareGo) }
-func FuzzPyPI(f *testing.F)   { fuzzComparer(f, "pypi", ComparePyPI) }
-func FuzzMaven(f *testing.F)  { fuzzComparer(f, "maven", CompareMaven) }
-func FuzzGem(f *testing.F)    { fuzzComparer(f, "rubygems", CompareGem) }
+func FuzzDebian(f *testing.F)    { fuzzComparer(f, "debian", CompareDebian) }
+func FuzzAlpine(f *testing.F)    { fuzzComparer(f, "alpine", CompareAlpine) }
+func FuzzRPM(f *testing.F)       { fuzzComparer(f, "redhat", CompareRPM) }
+func FuzzSemVer(f *testing.F)    { fuzzComparer(f, "semver", CompareSemVer) }
+func FuzzGo(f *testing.F)        { fuzzComparer(f, "semver", CompareGo) }
+func FuzzPyPI(f *testing.F)      { fuzzComparer(f, "pypi", ComparePyPI) }
+func FuzzMaven(f *testing.F)     { fuzzComparer(f, "maven", CompareMaven) }
+func FuzzGem(f *testing.F)       { fuzzComparer(f, "rubygems", CompareGem) }
+func FuzzPackagist(f *testing.F) { fuzzComparer(f, "packagist", ComparePackagist) }
+func FuzzNuGet(f *testing.F)     { fuzzComparer(f, "nuget", CompareNuGet) }

@@ -48,6 +48,8 @@ var comparers = map[string]Comparer{
 	"PyPI":        ComparerFunc(ComparePyPI),
 	"Maven":       ComparerFunc(CompareMaven),
 	"RubyGems":    ComparerFunc(CompareGem),
+	"Packagist":   ComparerFunc(ComparePackagist),
+	"NuGet":       ComparerFunc(CompareNuGet),
 	"Red Hat":     ComparerFunc(CompareRPM),
 	"AlmaLinux":   ComparerFunc(CompareRPM),
 	"Rocky Linux": ComparerFunc(CompareRPM),
@@ -74,14 +76,17 @@ func For(ecosystem string) (Comparer, bool) {
 
 // Valid reports whether v is a version of the ecosystem that its Comparer
 // orders by the ecosystem's grammar. Most comparers refuse a version they
-// cannot read; apk's, like apk itself, orders any text (its own tests need
-// it), so a matcher asks Valid before trusting a "not affected" for a
-// version that fits no grammar. An ecosystem without a Comparer has no
+// cannot read; apk's and Packagist's, like apk and PHP's version_compare,
+// order any text (their fixtures need it), so a matcher asks Valid before
+// trusting a "not affected" for a version that fits no grammar (or, for
+// Packagist, a branch such as "dev-main"). An ecosystem without a Comparer has no
 // valid versions.
 func Valid(ecosystem, v string) bool {
 	switch Base(ecosystem) {
 	case "Alpine", "Wolfi", "Chainguard":
 		return v != "" && !ParseAlpine(v).Invalid()
+	case "Packagist":
+		return IsPackagistRelease(v)
 	}
 	c, ok := For(ecosystem)
 	if !ok {

@@ -45,6 +45,17 @@ func TestPitfalls(t *testing.T) {
 		{"Maven", "1.0", "1.0-sp1", -1},
 		{"Maven", "1.0.0", "1", 0},
 		{"Maven", "2.14.0-cr1", "2.14.0-rc1", 0},
+		{"Packagist", "v1.0.2", "1.0.2", 0},
+		{"Packagist", "1.0.0-RC1", "1.0.0", -1},
+		{"Packagist", "1.0.0-beta2", "1.0.0-alpha10", 1},
+		{"Packagist", "2.4.0-dev", "2.4.0-alpha1", -1},
+		{"Packagist", "1.0-patch1", "1.0", 1},
+		{"Packagist", "1.0.0", "1.0", 1}, // version_compare, unlike Composer's normaliser
+		{"NuGet", "1.0", "1.0.0.0", 0},
+		{"NuGet", "4.0.0-RC.2", "4.0.0-rc.10", -1},
+		{"NuGet", "4.0.0-rc.2", "4.0.0", -1},
+		{"NuGet", "6.0.0.1", "6.0.0", 1},
+		{"NuGet", "1.0.0+build.7", "1.0.0", 0},
 	}
 	for _, tt := range tests {
 		got, err := Compare(tt.eco, tt.a, tt.b)
@@ -87,6 +98,13 @@ func TestValid(t *testing.T) {
 		{"Debian", "1.18 25", false},
 		{"npm", "4.17.20", true},
 		{"CRAN", "1.0", false},
+		{"Packagist", "v5.4.1", true},
+		{"Packagist", "dev-main", false}, // a branch: no range speaks of it
+		{"Packagist", "", false},
+		{"NuGet", "13.0.3", true},
+		{"NuGet", "1.2.3.4.5", false},
+		{"NuGet", "1.0-", false},
+		{"NuGet", "v1.0", false},
 	} {
 		if got := Valid(tc.eco, tc.v); got != tc.want {
 			t.Errorf("Valid(%q, %q) = %v, want %v", tc.eco, tc.v, got, tc.want)

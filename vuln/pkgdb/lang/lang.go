@@ -1,7 +1,8 @@
 // Package lang reads the metadata that language package managers leave in
 // an image (npm package.json and package-lock.json, Python METADATA and
-// PKG-INFO, Maven pom.properties, Composer installed.json, Go build
-// information in executables) and turns it into pkgdb.Package values of
+// PKG-INFO, Maven pom.properties, Composer installed.json, installed Ruby
+// gemspecs, Go build information and Rust cargo-auditable dependency lists
+// in executables) and turns it into pkgdb.Package values of
 // type pkgdb.TypeLang under the OSV ecosystem the package belongs to.
 //
 // Every parser is pure: it takes the path of the file inside the image and
@@ -24,6 +25,8 @@ const (
 	EcosystemGo        = "Go"
 	EcosystemMaven     = "Maven"
 	EcosystemPackagist = "Packagist"
+	EcosystemRubyGems  = "RubyGems"
+	EcosystemCratesIO  = "crates.io"
 )
 
 // Size limits that bound the work on a corrupt or hostile file.
@@ -56,7 +59,7 @@ type Parser interface {
 // Parsers returns the parsers of plain metadata files, in a fixed order.
 // Go executables are read by GoBinary, which needs an io.ReaderAt.
 func Parsers() []Parser {
-	return []Parser{NPMPackageJSON{}, NPMLock{}, Python{}, Maven{}, Composer{}}
+	return []Parser{NPMPackageJSON{}, NPMLock{}, Python{}, Maven{}, Composer{}, Gemspec{}}
 }
 
 // readLimited reads all of r, failing when it holds more than max bytes.

@@ -45,7 +45,7 @@ func one(t *testing.T, pkgs []pkgdb.Package, eco, name, version, purl, dbPath st
 func TestParsersEcosystems(t *testing.T) {
 	for _, p := range Parsers() {
 		switch p.Ecosystem() {
-		case EcosystemNPM, EcosystemPyPI, EcosystemMaven, EcosystemPackagist:
+		case EcosystemNPM, EcosystemPyPI, EcosystemMaven, EcosystemPackagist, EcosystemRubyGems:
 		default:
 			t.Errorf("%T: unexpected ecosystem %q", p, p.Ecosystem())
 		}
