@@ -1,12 +1,14 @@
 // Package inventory turns an opened container image into the list of
-// packages installed in it: it walks the layers for the release files, the
-// OS package databases (dpkg status, status.d, apk installed) and the
-// metadata language package managers leave (npm, Python, Maven, Composer,
-// Java archives, Go executables), merges them into the final file system
-// view, identifies the release and parses the databases, recording for
-// each package the layer that last wrote its database file. Language
-// packages whose metadata file is owned by an OS package are dropped: the
-// distribution's advisories cover them.
+// packages installed in it and the facts image rules examine. Each layer
+// is walked once and analysed on its own, and the analysis can be cached
+// by diff ID: release files and OS package databases (dpkg status and
+// status.d, apk installed, rpm Berkeley DB, SQLite and NDB) are kept,
+// language package metadata (npm, Python, Maven, Composer, RubyGems, Java
+// archives, Go and cargo-auditable Rust executables) is parsed. The
+// layers' results are then merged into the final file system view, the
+// release identified and the databases read, each package recorded with
+// the layer that introduced it. Language packages whose metadata file an
+// OS package owns are dropped: the distribution's advisories cover them.
 package inventory
 
 import (
@@ -30,6 +32,7 @@ import (
 	"github.com/bulwark-sec/bulwark/vuln/pkgdb/dpkg"
 	"github.com/bulwark-sec/bulwark/vuln/pkgdb/lang"
 	"github.com/bulwark-sec/bulwark/vuln/pkgdb/osrelease"
+	"github.com/bulwark-sec/bulwark/vuln/pkgdb/rpm"
 )
 
 // Layer identifies the image layer a package was attributed to.
@@ -98,7 +101,7 @@ func Want(p string, mode fs.FileMode) bool {
 	if slices.Contains(osrelease.Paths(), p) || slices.Contains(apk.Paths(), p) {
 		return true
 	}
-	if dpkg.IsDatabase(p) || (strings.HasPrefix(p, dpkg.InfoDir) && strings.HasSuffix(p, ".list")) {
+	if dpkg.IsDatabase(p) || (strings.HasPrefix(p, dpkg.InfoDir) && strings.HasSuffix(p, ".list")) || rpm.Detect(p) != rpm.Unknown {
 		return true
 	}
 	if lang.WantsJar(p) {
@@ -356,6 +359,22 @@ func FromFS(fsys *image.FS, layers []image.Layer) (*Inventory, error) {
 			for _, e := range d.Packages {
 				inv.Packages = append(inv.Packages, Package{Package: e.ToPackage(rel, p), Layer: layerOf(f)})
 			}
+		case rpm.Detect(p) != rpm.Unknown:
+			if f.Truncated {
+				inv.Problems = append(inv.Problems, p+": database larger than the walk limit, not read")
+				continue
+			}
+			d, err := rpm.Parse(p, f.Content)
+			if err != nil {
+				inv.Problems = append(inv.Problems, fmt.Sprintf("%s: %v", p, err))
+				continue
+			}
+			for _, pr := range d.Problems {
+				inv.Problems = append(inv.Problems, fmt.Sprintf("%s: %v", p, pr))
+			}
+			for _, pkg := range d.ToPackages(rel, p) {
+				inv.Packages = append(inv.Packages, Package{Package: pkg, Layer: layerOf(f)})
+			}
 		case dpkg.IsDatabase(p):
 			if f.Truncated {
 				inv.Problems = append(inv.Problems, p+": database larger than the walk limit, truncated")
@@ -461,6 +480,10 @@ func osPackagesIn(p string, content []byte, rel osrelease.Release) []pkgdb.Packa
 				out = append(out, e.ToPackage(rel, p))
 			}
 		}
+	case rpm.Detect(p) != rpm.Unknown:
+		if d, err := rpm.Parse(p, content); err == nil {
+			out = d.ToPackages(rel, p)
+		}
 	}
 	return out
 }
@@ -538,7 +561,11 @@ func parseLangFile(p string, f *image.File) (pf *parsedFile, ok bool) {
 			return pf, true
 		}
 		return read("executable", func() ([]pkgdb.Package, error) {
-			return lang.GoBinary{}.Parse(p, bytes.NewReader(f.Content))
+			pkgs, err := lang.GoBinary{}.Parse(p, bytes.NewReader(f.Content))
+			if len(pkgs) > 0 || err != nil {
+				return pkgs, err
+			}
+			return lang.RustBinary{}.Parse(p, bytes.NewReader(f.Content))
 		})
 	}
 	for _, lp := range lang.Parsers() {
