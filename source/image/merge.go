@@ -114,11 +114,25 @@ func Merge(results []*LayerResult) *FS {
 	return fsys
 }
 
-// hideBelow drops the lower content below each path where layer r writes a
-// link or a file: a non-directory laid over a directory hides what the
-// directory held (overlay semantics, as mutate.Extract flattens).
+// hideBelow applies what layer r's entries do to lower content of another
+// type (overlay semantics, as mutate.Extract flattens): a non-directory
+// (link, file, device) laid over a directory hides what the directory
+// held; a directory or an unkept file laid over a lower file or link
+// replaces it.
 func (fsys *FS) hideBelow(r *LayerResult) {
-	if len(r.Links)+len(r.Files) == 0 {
+	for _, p := range r.Dirs {
+		if _, ok := fsys.Files[p]; ok {
+			fsys.remove(p, r.Index, RemovedOverwritten)
+		} else if _, ok := fsys.Links[p]; ok {
+			fsys.remove(p, r.Index, RemovedOverwritten)
+		}
+	}
+	plain := make(map[string]bool, len(r.Plain))
+	for _, p := range r.Plain {
+		plain[p] = true
+		fsys.remove(p, r.Index, RemovedOverwritten)
+	}
+	if len(r.Links)+len(r.Files)+len(plain) == 0 {
 		return
 	}
 	covered := func(p string) bool {
@@ -127,6 +141,9 @@ func (fsys *FS) hideBelow(r *LayerResult) {
 				return true
 			}
 			if _, ok := r.Files[d]; ok {
+				return true
+			}
+			if plain[d] {
 				return true
 			}
 		}
@@ -139,7 +156,17 @@ func (fsys *FS) hideBelow(r *LayerResult) {
 	}
 	for p := range fsys.Links {
 		if covered(p) {
-			delete(fsys.Links, p)
+			fsys.remove(p, r.Index, RemovedOverwritten)
+		}
+	}
+	for p := range fsys.Noted {
+		if covered(p) {
+			delete(fsys.Noted, p)
+		}
+	}
+	for p := range fsys.live {
+		if covered(p) {
+			fsys.remove(p, r.Index, RemovedOverwritten)
 		}
 	}
 }

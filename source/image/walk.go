@@ -140,6 +140,11 @@ type LayerResult struct {
 	Scanned []string
 	// Secrets are what Selection.Scan found, in tar order.
 	Secrets []Secret
+	// Dirs are the layer's directory entries, and Plain its other entries
+	// not kept as files or links (unwanted regular files, devices, FIFOs):
+	// Merge needs them to apply overlay semantics when an entry replaces
+	// one of another type in a lower layer.
+	Dirs, Plain []string
 }
 
 // NormalizePath turns a tar entry name into a clean path relative to the
@@ -223,6 +228,10 @@ func WalkLayerSelection(ctx context.Context, r io.Reader, diffID v1.Hash, sel Se
 			continue
 		}
 		switch hdr.Typeflag {
+		case tar.TypeDir:
+			res.Dirs = append(res.Dirs, p)
+		case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
+			res.Plain = append(res.Plain, p)
 		case tar.TypeSymlink:
 			res.Links[p] = Link{Target: hdr.Linkname}
 			if sel.Note != nil && sel.Note(p, fs.ModeSymlink|0o777) {
@@ -253,6 +262,7 @@ func WalkLayerSelection(ctx context.Context, r io.Reader, diffID v1.Hash, sel Se
 			}
 			scan := sel.Scan != nil && sel.ScanWants != nil && hdr.Size <= lim.MaxScanBytes && sel.ScanWants(p, hdr.Size)
 			if !want(p, mode) {
+				res.Plain = append(res.Plain, p)
 				if scan {
 					if cap(scanBuf) < int(hdr.Size) {
 						scanBuf = make([]byte, hdr.Size)

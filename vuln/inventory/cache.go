@@ -19,7 +19,7 @@ import (
 // AnalyzerVersion names the per-layer analysis. It is part of every cache
 // key: a change to what a layer's analysis keeps or how it parses bumps
 // it, so results of an older Bulwark are never reused.
-const AnalyzerVersion = "layer-analysis/1"
+const AnalyzerVersion = "layer-analysis/2"
 
 // Cache stores per-layer analysis results by key. Get reports a miss as
 // (nil, false, nil); an error means the cache could not be read. Put may
@@ -114,6 +114,8 @@ type cachedLayer struct {
 	Noted      map[string]fs.FileMode
 	Scanned    []string
 	Secrets    []image.Secret
+	Dirs       []string
+	Plain      []string
 	Problems   []string
 }
 
@@ -130,7 +132,8 @@ func encodeLayer(a *analysed) ([]byte, error) {
 	c := cachedLayer{
 		Version: AnalyzerVersion, DiffID: r.DiffID.String(), Entries: r.Entries,
 		Links: r.Links, Whiteouts: r.Whiteouts, OpaqueDirs: r.OpaqueDirs, Rejected: r.Rejected,
-		Noted: r.Noted, Scanned: r.Scanned, Secrets: r.Secrets, Problems: a.problems,
+		Noted: r.Noted, Scanned: r.Scanned, Secrets: r.Secrets, Dirs: r.Dirs, Plain: r.Plain,
+		Problems: a.problems,
 	}
 	for _, f := range r.Files {
 		cf := cachedFile{Path: f.Path, Mode: f.Mode, Size: f.Size, Content: f.Content, Truncated: f.Truncated}
@@ -158,7 +161,7 @@ func decodeLayer(b []byte, l image.Layer) (*analysed, error) {
 		Index: l.Index, DiffID: l.DiffID, Entries: c.Entries,
 		Files: make(map[string]*image.File, len(c.Files)), Links: c.Links,
 		Whiteouts: c.Whiteouts, OpaqueDirs: c.OpaqueDirs, Rejected: c.Rejected,
-		Noted: c.Noted, Scanned: c.Scanned, Secrets: c.Secrets,
+		Noted: c.Noted, Scanned: c.Scanned, Secrets: c.Secrets, Dirs: c.Dirs, Plain: c.Plain,
 	}
 	if r.Links == nil {
 		r.Links = map[string]image.Link{}
