@@ -9,7 +9,7 @@
 //	pkg/<ecosystem base>        suffix \x00 name \x00 ID \x00 index -> affected entry (encoded JSON)
 //	alias                       alias \x00 ID -> empty
 //
-// Names in pkg keys are normalised per ecosystem (osv.NormalizeName);
+// Names in pkg keys are normalised per ecosystem (pkgdb.NormalizeName);
 // unsuffixed ecosystems use an empty suffix. A package's entries share the
 // key prefix suffix\x00name\x00, so a lookup is one B+tree seek followed by
 // a walk over that package's entries only: the database is never scanned.
@@ -33,6 +33,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/bulwark-sec/bulwark/vuln/osv"
+	"github.com/bulwark-sec/bulwark/vuln/pkgdb"
 )
 
 // SchemaVersion is the layout version written into and required from the
@@ -240,8 +241,9 @@ func (d *DB) Path() string { return d.path }
 // suffix must both match, the name is normalised per ecosystem. Entries are
 // ordered by record ID and entry index. No entries is not an error.
 func (d *DB) Lookup(ecosystem, name string) ([]Entry, error) {
-	base, suffix := osv.Ecosystem(ecosystem).Split()
-	prefix := pkgPrefix(suffix, osv.NormalizeName(base, name))
+	eco := pkgdb.ParseEcosystem(ecosystem)
+	base := eco.Base
+	prefix := pkgPrefix(eco.Suffix, pkgdb.NormalizeName(base, name))
 	var out []Entry
 	err := d.bolt.View(func(tx *bolt.Tx) error {
 		p := tx.Bucket(bucketPkg)

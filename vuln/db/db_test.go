@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/bulwark-sec/bulwark/vuln/osv"
+	"github.com/bulwark-sec/bulwark/vuln/pkgdb"
 )
 
 const corpus = "/work/shared/corpus/vuln/osv"
@@ -142,7 +143,7 @@ func checkLookups(t *testing.T, d *DB) {
 		var ids []string
 		for _, e := range got {
 			ids = append(ids, fmt.Sprintf("%s[%d]", e.ID, e.Index))
-			if e.Affected.Package.Ecosystem != osv.Ecosystem(c.eco) {
+			if e.Affected.Package.Ecosystem != pkgdb.ParseEcosystem(c.eco) {
 				t.Errorf("Lookup(%q, %q): entry of %q", c.eco, c.name, e.Affected.Package.Ecosystem)
 			}
 		}

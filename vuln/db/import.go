@@ -19,6 +19,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/bulwark-sec/bulwark/vuln/osv"
+	"github.com/bulwark-sec/bulwark/vuln/pkgdb"
 )
 
 // DefaultMaxRecordSize bounds one OSV record (uncompressed JSON); larger
@@ -375,7 +376,7 @@ func validate(v *osv.Vulnerability) error {
 		return errors.New("NUL in id")
 	}
 	for _, a := range v.Affected {
-		if strings.IndexByte(a.Package.Name, 0) >= 0 || strings.IndexByte(string(a.Package.Ecosystem), 0) >= 0 {
+		if strings.IndexByte(a.Package.Name, 0) >= 0 || strings.IndexByte(a.Package.Ecosystem.String(), 0) >= 0 {
 			return errors.New("NUL in package")
 		}
 	}
@@ -400,7 +401,7 @@ func (bl *builder) store(v *osv.Vulnerability) error {
 	pkg := tx.Bucket(bucketPkg)
 	for i := range v.Affected {
 		a := &v.Affected[i]
-		base, suffix := a.Package.Ecosystem.Split()
+		base, suffix := a.Package.Ecosystem.Base, a.Package.Ecosystem.Suffix
 		if base == "" || a.Package.Name == "" {
 			continue
 		}
@@ -412,7 +413,7 @@ func (bl *builder) store(v *osv.Vulnerability) error {
 		if err != nil {
 			return err
 		}
-		key := pkgKey(suffix, osv.NormalizeName(base, a.Package.Name), v.ID, i)
+		key := pkgKey(suffix, pkgdb.NormalizeName(base, a.Package.Name), v.ID, i)
 		if err := b.Put(key, val); err != nil {
 			return fmt.Errorf("store %s: %w", v.ID, err)
 		}

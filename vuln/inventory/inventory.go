@@ -506,7 +506,7 @@ func (inv *Inventory) addLang(fsys *image.FS, paths []string, layerOf func(image
 			}
 			k := [3]string{pkg.Ecosystem.String(), pkg.Name, pkg.Version}
 			if pkg.Ecosystem.Base == lang.EcosystemPyPI {
-				k[1] = lang.NormalizePythonName(pkg.Name)
+				k[1] = pkgdb.NormalizeName(pkg.Ecosystem.Base, pkg.Name)
 			}
 			if seen[k] {
 				continue

@@ -183,7 +183,7 @@ func (m *Matcher) matchPackage(p *pkgdb.Package, records map[string]*osv.Vulnera
 		e := &entries[i]
 		// The database keys by ecosystem already; this guards against a
 		// Source that does not.
-		if string(e.Affected.Package.Ecosystem) != eco {
+		if e.Affected.Package.Ecosystem != p.Ecosystem {
 			continue
 		}
 		h := hit{id: e.ID}

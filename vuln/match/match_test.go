@@ -33,7 +33,7 @@ func (f *fakeSource) Lookup(eco, name string) ([]db.Entry, error) {
 	slices.Sort(ids)
 	for _, id := range ids {
 		for i, a := range f.recs[id].Affected {
-			if string(a.Package.Ecosystem) == eco && a.Package.Name == name {
+			if a.Package.Ecosystem.String() == eco && a.Package.Name == name {
 				out = append(out, db.Entry{ID: id, Index: i, Affected: a})
 			}
 		}
@@ -56,7 +56,7 @@ func rng(events ...osv.Event) []osv.Range {
 }
 
 func aff(eco, name string, ranges []osv.Range, extra ...func(*osv.Affected)) osv.Affected {
-	a := osv.Affected{Package: osv.Package{Ecosystem: osv.Ecosystem(eco), Name: name}, Ranges: ranges}
+	a := osv.Affected{Package: osv.Package{Ecosystem: pkgdb.ParseEcosystem(eco), Name: name}, Ranges: ranges}
 	for _, f := range extra {
 		f(&a)
 	}

@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/bulwark-sec/bulwark/vuln/pkgdb"
 )
 
 // Range types defined by the OSV schema.
@@ -61,9 +63,9 @@ type Affected struct {
 
 // Package names the affected package.
 type Package struct {
-	Ecosystem Ecosystem `json:"ecosystem"`
-	Name      string    `json:"name"`
-	PURL      string    `json:"purl,omitempty"`
+	Ecosystem pkgdb.Ecosystem `json:"ecosystem"`
+	Name      string          `json:"name"`
+	PURL      string          `json:"purl,omitempty"`
 }
 
 // Range is one version range: its type (ECOSYSTEM, SEMVER or GIT) and the

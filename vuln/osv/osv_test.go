@@ -102,42 +102,6 @@ func (goSemver) Compare(a, b string) (int, error) {
 	return semver.Compare(va, vb), nil
 }
 
-func TestEcosystemSplit(t *testing.T) {
-	tests := []struct{ in, base, suffix string }{
-		{"Debian:12", "Debian", "12"},
-		{"Ubuntu:Pro:22.04:LTS", "Ubuntu", "Pro:22.04:LTS"},
-		{"Ubuntu:22.04:LTS", "Ubuntu", "22.04:LTS"},
-		{"Packagist:https://packages.drupal.org/8", "Packagist", "https://packages.drupal.org/8"},
-		{"Go", "Go", ""},
-		{"", "", ""},
-		{"Alpine:v3.18", "Alpine", "v3.18"},
-	}
-	for _, tt := range tests {
-		b, s := Ecosystem(tt.in).Split()
-		if b != tt.base || s != tt.suffix || Ecosystem(tt.in).Base() != b || Ecosystem(tt.in).Suffix() != s {
-			t.Errorf("%q: got %q %q, want %q %q", tt.in, b, s, tt.base, tt.suffix)
-		}
-	}
-}
-
-func TestNormalizeName(t *testing.T) {
-	tests := []struct{ base, in, want string }{
-		{"PyPI", "Flask_Cors", "flask-cors"},
-		{"PyPI", "zope.interface", "zope-interface"},
-		{"PyPI", "a-_.b", "a-b"},
-		{"PyPI", "_x_", "-x-"},
-		{"Packagist", "Drupal/Core", "drupal/core"},
-		{"NuGet", "Newtonsoft.Json", "newtonsoft.json"},
-		{"npm", "Foo", "Foo"},
-		{"Go", "github.com/BurntSushi/toml", "github.com/BurntSushi/toml"},
-	}
-	for _, tt := range tests {
-		if got := NormalizeName(tt.base, tt.in); got != tt.want {
-			t.Errorf("NormalizeName(%q, %q) = %q, want %q", tt.base, tt.in, got, tt.want)
-		}
-	}
-}
-
 func TestDecodeCorpus(t *testing.T) {
 	dir := corpusDir(t)
 	files, err := filepath.Glob(filepath.Join(dir, "*", "*.json"))
@@ -164,7 +128,7 @@ func TestDecodeCorpus(t *testing.T) {
 			t.Errorf("%s: no affected entries", f)
 		}
 		for _, a := range v.Affected {
-			if a.Package.Name == "" || a.Package.Ecosystem.Base() != filepath.Base(filepath.Dir(f)) {
+			if a.Package.Name == "" || a.Package.Ecosystem.Base != filepath.Base(filepath.Dir(f)) {
 				t.Errorf("%s: package %+v", f, a.Package)
 			}
 		}
@@ -232,7 +196,7 @@ func anyAffected(t *testing.T, v *Vulnerability, eco, name, version string, cmp 
 	t.Helper()
 	for i := range v.Affected {
 		a := &v.Affected[i]
-		if string(a.Package.Ecosystem) != eco || a.Package.Name != name {
+		if a.Package.Ecosystem.String() != eco || a.Package.Name != name {
 			continue
 		}
 		got, err := a.Evaluate(version, cmp)
@@ -396,7 +360,7 @@ func TestGoPrereleaseIdiom(t *testing.T) {
 func TestUbuntuProAndUnfixed(t *testing.T) {
 	v := load(t, "Ubuntu/UBUNTU-CVE-2006-20001.json")
 	a := v.Affected[0]
-	if a.Package.Ecosystem != "Ubuntu:Pro:14.04:LTS" || a.Package.Ecosystem.Base() != "Ubuntu" || a.Package.Ecosystem.Suffix() != "Pro:14.04:LTS" {
+	if a.Package.Ecosystem.String() != "Ubuntu:Pro:14.04:LTS" || a.Package.Ecosystem.Base != "Ubuntu" || a.Package.Ecosystem.Suffix != "Pro:14.04:LTS" {
 		t.Fatalf("ecosystem %q", a.Package.Ecosystem)
 	}
 	a.Versions = nil
@@ -411,7 +375,7 @@ func TestUbuntuProAndUnfixed(t *testing.T) {
 func TestPackagistRepoSuffix(t *testing.T) {
 	v := load(t, "Packagist/DRUPAL-CONTRIB-2025-083.json")
 	a := v.Affected[0]
-	base, suffix := a.Package.Ecosystem.Split()
+	base, suffix := a.Package.Ecosystem.Base, a.Package.Ecosystem.Suffix
 	if base != "Packagist" || suffix != "https://packages.drupal.org/8" {
 		t.Fatalf("split %q %q", base, suffix)
 	}

@@ -41,6 +41,43 @@ func (e Ecosystem) String() string {
 // IsZero reports whether the ecosystem is unknown.
 func (e Ecosystem) IsZero() bool { return e.Base == "" && e.Suffix == "" }
 
+// MarshalText writes the ecosystem as OSV does (String).
+func (e Ecosystem) MarshalText() ([]byte, error) { return []byte(e.String()), nil }
+
+// UnmarshalText reads an OSV ecosystem string (ParseEcosystem).
+func (e *Ecosystem) UnmarshalText(b []byte) error {
+	*e = ParseEcosystem(string(b))
+	return nil
+}
+
+// NormalizeName returns the form of a package name under which two names
+// of the ecosystem base are the same package: PyPI names per PEP 503
+// (lower case, runs of "-", "_" and "." become "-"), Packagist and NuGet
+// names lower-cased. Other ecosystems compare names exactly.
+func NormalizeName(base, name string) string {
+	switch base {
+	case "PyPI":
+		var b strings.Builder
+		b.Grow(len(name))
+		sep := false
+		for _, r := range strings.ToLower(name) {
+			if r == '-' || r == '_' || r == '.' {
+				if !sep {
+					b.WriteByte('-')
+				}
+				sep = true
+				continue
+			}
+			sep = false
+			b.WriteRune(r)
+		}
+		return b.String()
+	case "Packagist", "NuGet":
+		return strings.ToLower(name)
+	}
+	return name
+}
+
 // ParseEcosystem splits an OSV ecosystem string at its first colon.
 func ParseEcosystem(s string) Ecosystem {
 	base, suffix, _ := strings.Cut(s, ":")

@@ -45,3 +45,39 @@ func TestCleanPath(t *testing.T) {
 		}
 	}
 }
+
+func TestNormalizeName(t *testing.T) {
+	tests := []struct{ base, in, want string }{
+		{"PyPI", "Flask_Cors", "flask-cors"},
+		{"PyPI", "zope.interface", "zope-interface"},
+		{"PyPI", "Foo__Bar-.-baz", "foo-bar-baz"},
+		{"PyPI", "_private", "-private"},
+		{"PyPI", "trailing_", "trailing-"},
+		{"PyPI", "", ""},
+		{"PyPI", "zope.interface", "zope-interface"},
+		{"PyPI", "a-_.b", "a-b"},
+		{"PyPI", "_x_", "-x-"},
+		{"Packagist", "Drupal/Core", "drupal/core"},
+		{"NuGet", "Newtonsoft.Json", "newtonsoft.json"},
+		{"npm", "Foo", "Foo"},
+		{"Go", "github.com/BurntSushi/toml", "github.com/BurntSushi/toml"},
+	}
+	for _, tt := range tests {
+		if got := NormalizeName(tt.base, tt.in); got != tt.want {
+			t.Errorf("NormalizeName(%q, %q) = %q, want %q", tt.base, tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestEcosystemText(t *testing.T) {
+	for _, in := range []string{"Debian:12", "Ubuntu:Pro:22.04:LTS", "Packagist:https://packages.drupal.org/8", "Go", ""} {
+		var e Ecosystem
+		if err := e.UnmarshalText([]byte(in)); err != nil {
+			t.Fatal(err)
+		}
+		out, _ := e.MarshalText()
+		if string(out) != in || e != ParseEcosystem(in) {
+			t.Errorf("%q: round trip %q, %+v", in, out, e)
+		}
+	}
+}

@@ -42,7 +42,7 @@ func (Python) Wants(path string) bool {
 // Parse reads the Name and Version headers of the metadata, an RFC 822
 // style header block ending at the first empty line. The name is reported
 // as written; the purl carries the PEP 503 normalised name (see
-// NormalizePythonName), which is also what OSV matching should compare.
+// pkgdb.NormalizeName), which is also what OSV matching should compare.
 func (Python) Parse(path string, r io.Reader) ([]pkgdb.Package, error) {
 	data, err := readLimited(r, MaxManifestSize)
 	if err != nil {
@@ -52,7 +52,7 @@ func (Python) Parse(path string, r io.Reader) ([]pkgdb.Package, error) {
 	if name == "" || version == "" {
 		return nil, nil
 	}
-	purl := pkgdb.PURL("pypi", "", NormalizePythonName(name), version, nil)
+	purl := pkgdb.PURL("pypi", "", pkgdb.NormalizeName(EcosystemPyPI, name), version, nil)
 	return []pkgdb.Package{newPackage(EcosystemPyPI, name, version, purl, path)}, nil
 }
 
@@ -90,31 +90,4 @@ func pythonHeaders(data []byte) (name, version string) {
 		}
 	}
 	return name, version
-}
-
-// NormalizePythonName normalises a distribution name as PEP 503 asks:
-// lower case, with every run of "-", "_" and "." replaced by one "-".
-func NormalizePythonName(name string) string {
-	var b strings.Builder
-	b.Grow(len(name))
-	sep := false
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if c == '-' || c == '_' || c == '.' {
-			sep = true
-			continue
-		}
-		if sep {
-			b.WriteByte('-')
-		}
-		sep = false
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		b.WriteByte(c)
-	}
-	if sep {
-		b.WriteByte('-')
-	}
-	return b.String()
 }

@@ -64,21 +64,6 @@ func TestPythonParse(t *testing.T) {
 	}
 }
 
-func TestNormalizePythonName(t *testing.T) {
-	for in, want := range map[string]string{
-		"Django":         "django",
-		"zope.interface": "zope-interface",
-		"Foo__Bar-.-baz": "foo-bar-baz",
-		"_private":       "-private",
-		"trailing_":      "trailing-",
-		"":               "",
-	} {
-		if got := NormalizePythonName(in); got != want {
-			t.Errorf("NormalizePythonName(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func FuzzPython(f *testing.F) {
 	f.Add([]byte("Name: a\nVersion: 1\n"))
 	f.Add([]byte("Name: a\r\n \r\nVersion: 1"))
