@@ -156,6 +156,9 @@ type Finding struct {
 	// Suppressed is set when a suppression matched; the finding then does
 	// not count towards the exit code.
 	Suppressed *Suppression `json:"suppressed,omitempty"`
+	// Vulnerability is set on findings about a known vulnerability of an
+	// installed package (whose RuleID is the vulnerability ID).
+	Vulnerability *Vulnerability `json:"vulnerability,omitempty"`
 }
 
 // Suppression records why a finding was suppressed.

@@ -66,12 +66,21 @@ func writeTable(w io.Writer, r *Report, opts Options) error {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
 		}
 	}
+	if counts[finding.Unknown] > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s", counts[finding.Unknown], finding.Unknown))
+	}
 	active := len(r.Active())
 	summary := fmt.Sprintf("%d %s", active, plural(active, "finding"))
 	if len(parts) > 0 {
 		summary += " (" + strings.Join(parts, ", ") + ")"
 	}
-	summary += fmt.Sprintf(", %d suppressed, %d %s scanned", r.SuppressedCount(), len(r.Paths), plural(len(r.Paths), "file"))
+	summary += fmt.Sprintf(", %d suppressed", r.SuppressedCount())
+	if len(r.Images) > 0 {
+		summary += fmt.Sprintf(", %d %s scanned", len(r.Images), plural(len(r.Images), "image"))
+	}
+	if len(r.Paths) > 0 || len(r.Images) == 0 {
+		summary += fmt.Sprintf(", %d %s scanned", len(r.Paths), plural(len(r.Paths), "file"))
+	}
 	if len(r.Errors) > 0 {
 		summary += fmt.Sprintf(", %d %s", len(r.Errors), plural(len(r.Errors), "error"))
 	}
