@@ -56,8 +56,9 @@ func caseName(f *finding.Finding) string {
 	return fmt.Sprintf("%s %s at line %d", f.RuleID, f.Title, f.Location.Start.Line)
 }
 
-// writeJUnit writes one test suite per file: a failing test case per
-// finding, a skipped one per suppressed finding, an error per file that
+// writeJUnit writes one test suite per file or image: a failing test case
+// per finding, a skipped one per suppressed finding or vulnerability that
+// could not be evaluated, an error per file that
 // could not be analysed, and one passing case for a clean file.
 func writeJUnit(w io.Writer, r *Report) error {
 	suites := map[string]*junitSuite{}
@@ -84,10 +85,16 @@ func writeJUnit(w io.Writer, r *Report) error {
 			// One template renders once per values set.
 			c.Name += " [" + rd.String() + "]"
 		}
-		if f.Suppressed != nil {
+		switch {
+		case f.Suppressed != nil:
 			c.Skipped = &junitSkipped{Message: "suppressed (" + f.Suppressed.Kind + "): " + f.Suppressed.Reason}
 			s.Skipped++
-		} else {
+		case !f.Gates():
+			// A vulnerability that could not be evaluated never fails
+			// the run.
+			c.Skipped = &junitSkipped{Message: f.Message}
+			s.Skipped++
+		default:
 			c.Failure = &junitProblem{
 				Message: f.Message,
 				Type:    f.Severity.String(),
