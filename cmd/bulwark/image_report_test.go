@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -398,4 +399,61 @@ func TestImageRules(t *testing.T) {
 			t.Errorf("disabled: %v %v", rs, err)
 		}
 	}
+}
+
+// TestSharedConfig: one .bulwark.yaml serves file and image scans: scan
+// accepts vulnerability IDs and image entries and does not report them
+// stale; image does not report the file entries.
+func TestSharedConfig(t *testing.T) {
+	fx := newImageFixture(t, "")
+	dir := tree(t, map[string]string{
+		".bulwark.yaml": `ignore:
+  - rules: [DF001]
+    paths: ["legacy/**"]
+    reason: legacy images
+  - rules: [CVE-2025-26519]
+    reason: iconv is not used
+  - packages: [zlib]
+    images: ["**"]
+    reason: zlib is not reachable
+`,
+		"legacy/Dockerfile": "FROM alpine:latest\nUSER 10001\nHEALTHCHECK NONE\n",
+	})
+	cfg := filepath.Join(dir, ".bulwark.yaml")
+	code, out, errOut := runCLI(t, "scan", dir, "--format", "json", "--fail-on", "none")
+	if code != exitOK {
+		t.Fatalf("scan: exit %d: %s", code, errOut)
+	}
+	var rep report.JSONReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range rep.Stale {
+		if !strings.HasSuffix(s.Source, ":2") {
+			t.Errorf("scan reports image entry %s %s", s.Source, s.Why)
+		}
+	}
+	_, irep := fx.json(t, "--config", cfg)
+	if got := ids(irep.Suppressed); !slices.Equal(got, []string{"CVE-2025-26519 musl", "CVE-2025-26519 musl-utils", "CVE-2099-0001 zlib"}) {
+		t.Errorf("image suppressed %v", got)
+	}
+	if len(irep.Stale) != 0 {
+		t.Errorf("image reports %+v", irep.Stale)
+	}
+}
+
+// TestImageOutputFile: --output writes the report to a file, standard
+// output stays empty.
+func TestImageOutputFile(t *testing.T) {
+	fx := newImageFixture(t, "")
+	dst := filepath.Join(t.TempDir(), "image.sarif")
+	code, out, errOut := fx.scan(t, "--format", "sarif", "--output", dst)
+	if code != exitFindings || out != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %s", code, out, errOut)
+	}
+	b, err := os.ReadFile(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	validateSchema(t, "../../report/testdata/sarif-schema-2.1.0.json", b)
 }
