@@ -95,6 +95,15 @@ func writeTable(w io.Writer, r *Report, opts Options) error {
 	if len(parts) > 0 {
 		summary += " (" + strings.Join(parts, ", ") + ")"
 	}
+	notEvaluated := 0
+	for _, f := range r.Active() {
+		if !f.Gates() {
+			notEvaluated++
+		}
+	}
+	if notEvaluated > 0 {
+		summary += fmt.Sprintf(", %d not evaluated", notEvaluated)
+	}
 	summary += fmt.Sprintf(", %d suppressed", r.SuppressedCount())
 	if len(r.Images) > 0 {
 		summary += fmt.Sprintf(", %d %s scanned", len(r.Images), plural(len(r.Images), "image"))
@@ -177,21 +186,21 @@ func writeVulnTable(b *strings.Builder, fs []finding.Finding, paint func(code, s
 	}
 	for i, row := range rows {
 		var line strings.Builder
-		line.WriteString("  ")
 		for j, cell := range row {
 			pad := cell
 			if j < len(row)-1 {
 				pad += strings.Repeat(" ", width[j]-utf8.RuneCountInString(cell)+2)
 			}
-			switch {
-			case i == 0:
-				pad = paint(ansiBold, pad)
-			case j == 4:
+			if i > 0 && j == 4 {
 				pad = paint(severityColor[fs[i-1].Severity], pad)
 			}
 			line.WriteString(pad)
 		}
-		b.WriteString(strings.TrimRight(line.String(), " ") + "\n")
+		text := strings.TrimRight(line.String(), " ")
+		if i == 0 {
+			text = paint(ansiBold, text)
+		}
+		b.WriteString("  " + text + "\n")
 	}
 }
 

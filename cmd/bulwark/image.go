@@ -27,7 +27,7 @@ import (
 type imageFlags struct {
 	dbPath, platform, configPath string
 	ignoreUnfixed, insecure      bool
-	disable                      []string
+	disable, trusted             []string
 }
 
 func newImageCmd(e *env) *cobra.Command {
@@ -83,6 +83,7 @@ be evaluated (status not_evaluated) is shown but never fails the run.
 	fl.BoolVar(&f.ignoreUnfixed, "ignore-unfixed", false, "leave out vulnerabilities with no fixed version")
 	fl.StringVar(&f.configPath, "config", "", "config file (default: .bulwark.yaml found by walking up from the working directory)")
 	fl.StringArrayVar(&f.disable, "disable", nil, "do not run this image rule (ID or slug; repeatable)")
+	fl.StringArrayVar(&f.trusted, "trusted-registry", nil, "registry images may come from, for the image rules (host glob such as *.gcr.io; repeatable; default: any)")
 	addReportFlags(cmd, &rf)
 	cmd.Flags().Lookup("severity").Usage = "show only these severities (comma-separated: CRITICAL,HIGH,MEDIUM,LOW,INFO,UNKNOWN)"
 	return cmd
@@ -209,7 +210,7 @@ func runImage(ctx context.Context, c *cobra.Command, e *env, f imageFlags, rf re
 	}
 	res, err := scanImage(ref, img, inv, d, imageScanOptions{
 		IgnoreUnfixed: f.ignoreUnfixed, Rules: imgRules, Severity: sevOverride,
-		Settings: rule.Settings{TrustedRegistries: cfg.TrustedRegistries},
+		Settings: rule.Settings{TrustedRegistries: append(slices.Clone(cfg.TrustedRegistries), f.trusted...)},
 	})
 	if err != nil {
 		return &exitError{code: exitIncomplete, err: err}

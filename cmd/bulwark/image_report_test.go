@@ -35,7 +35,7 @@ type imageFixture struct {
 	dir, ref, db string
 }
 
-func newImageFixture(t *testing.T, user string) imageFixture {
+func newImageFixture(t testing.TB, user string) imageFixture {
 	t.Helper()
 	corpus := vulnCorpus(t)
 	dbFile := filepath.Join(t.TempDir(), "osv.db")
@@ -456,4 +456,31 @@ func TestImageOutputFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	validateSchema(t, "../../report/testdata/sarif-schema-2.1.0.json", b)
+}
+
+// BenchmarkScanImage measures matching the fixture's inventory and
+// building its findings (the image already read).
+func BenchmarkScanImage(b *testing.B) {
+	fx := newImageFixture(b, "")
+	ctx := context.Background()
+	img, err := image.Open(ctx, fx.ref, image.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	inv, err := inventory.Collect(ctx, img, inventory.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	d, err := db.Open(fx.db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res, err := scanImage(fx.ref, img, inv, d, imageScanOptions{})
+		if err != nil || len(res.Findings) != 9 {
+			b.Fatalf("%d findings, %v", len(res.Findings), err)
+		}
+	}
 }

@@ -23,7 +23,7 @@ import (
 	"github.com/bulwark-sec/bulwark/vuln/db"
 )
 
-func vulnCorpus(t *testing.T) string {
+func vulnCorpus(t testing.TB) string {
 	t.Helper()
 	d := os.Getenv("BULWARK_VULN_CORPUS")
 	if d == "" {
@@ -37,7 +37,7 @@ func vulnCorpus(t *testing.T) string {
 
 // dirLayer makes a layer holding the regular files under root at their
 // paths relative to root.
-func dirLayer(t *testing.T, root string) v1.Layer {
+func dirLayer(t testing.TB, root string) v1.Layer {
 	t.Helper()
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
