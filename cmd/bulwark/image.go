@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -26,8 +27,10 @@ import (
 // imageFlags are the flags of the image command besides the report flags.
 type imageFlags struct {
 	dbPath, platform, configPath string
-	ignoreUnfixed, insecure      bool
-	disable, trusted             []string
+	// ignoreFile is a .trivyignore-style list of IDs to suppress.
+	ignoreFile              string
+	ignoreUnfixed, insecure bool
+	disable, trusted        []string
 }
 
 func newImageCmd(e *env) *cobra.Command {
@@ -82,6 +85,7 @@ be evaluated (status not_evaluated) is shown but never fails the run.
 	fl.BoolVar(&f.insecure, "insecure", false, "allow plain-HTTP registries")
 	fl.BoolVar(&f.ignoreUnfixed, "ignore-unfixed", false, "leave out vulnerabilities with no fixed version")
 	fl.StringVar(&f.configPath, "config", "", "config file (default: .bulwark.yaml found by walking up from the working directory)")
+	fl.StringVar(&f.ignoreFile, "ignore-file", "", "suppress the rule and vulnerability IDs listed in this file (one a line, as in .trivyignore: # comments, exp:YYYY-MM-DD)")
 	fl.StringArrayVar(&f.disable, "disable", nil, "do not run this image rule (ID or slug; repeatable)")
 	fl.StringArrayVar(&f.trusted, "trusted-registry", nil, "registry images may come from, for the image rules (host glob such as *.gcr.io; repeatable; default: any)")
 	addReportFlags(cmd, &rf)
@@ -116,6 +120,16 @@ func imageSeverities(list []string) (map[finding.Severity]bool, error) {
 	return m, nil
 }
 
+// readIgnoreFile reads a .trivyignore-style list of IDs.
+func readIgnoreFile(path string) ([]suppress.Ignore, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	return suppress.ParseIgnoreFile(path, fh)
+}
+
 // imageRules returns the image rules to run, the registry and the
 // severity overrides, after the config's and the flags' disable lists.
 func imageRules(cfg *config.Config, disable []string) (*rule.Registry, []*rule.Rule, map[string]finding.Severity, error) {
@@ -148,7 +162,7 @@ func imageRulesOf(reg *rule.Registry, cfg *config.Config, disable []string) (*ru
 	for _, ig := range cfg.Ignore {
 		for _, name := range ig.Rules {
 			if len(reg.Resolve(name)) == 0 && !strings.EqualFold(name, "all") && !suppress.IsVulnID(name) {
-				return nil, nil, nil, usageErr("%s:%d: ignore: unknown rule or vulnerability ID %q", cfg.Path, ig.Line, name)
+				return nil, nil, nil, usageErr("%s:%d: ignore: unknown rule or vulnerability ID %q", ig.File, ig.Line, name)
 			}
 		}
 	}
@@ -175,6 +189,15 @@ func runImage(ctx context.Context, c *cobra.Command, e *env, f imageFlags, rf re
 	cfg, err := loadConfig(f.configPath, nil)
 	if err != nil {
 		return usageErr("%v", err)
+	}
+	if f.ignoreFile != "" {
+		listed, err := readIgnoreFile(f.ignoreFile)
+		if err != nil {
+			return usageErr("--ignore-file: %v", err)
+		}
+		merged := *cfg
+		merged.Ignore = append(slices.Clone(cfg.Ignore), listed...)
+		cfg = &merged
 	}
 	reg, imgRules, sevOverride, err := imageRules(cfg, f.disable)
 	if err != nil {

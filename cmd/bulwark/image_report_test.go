@@ -484,3 +484,42 @@ func BenchmarkScanImage(b *testing.B) {
 		}
 	}
 }
+
+// TestImageIgnoreFile: --ignore-file suppresses the IDs it lists (by
+// alias too), names its expired and unused lines, and rejects what is
+// neither a rule nor a vulnerability ID.
+func TestImageIgnoreFile(t *testing.T) {
+	fx := newImageFixture(t, "")
+	dir := t.TempDir()
+	list := filepath.Join(dir, ".trivyignore")
+	if err := os.WriteFile(list, []byte(`# iconv is not used
+CVE-2025-26519
+GHSA-35jh-r3h4-6jhm exp:2020-01-01
+CVE-2000-0001 # gone
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, rep := fx.json(t, "--ignore-file", list)
+	if got := ids(rep.Suppressed); !slices.Equal(got, []string{"CVE-2025-26519 musl", "CVE-2025-26519 musl-utils"}) {
+		t.Errorf("suppressed %v", got)
+	}
+	var stale []string
+	for _, s := range rep.Stale {
+		stale = append(stale, strings.TrimPrefix(s.Source, list)+" "+s.Why)
+	}
+	if want := []string{":3 expired on 2020-01-01", ":4 matched no finding"}; !slices.Equal(stale, want) {
+		t.Errorf("stale %v, want %v", stale, want)
+	}
+	if code != exitFindings { // lodash HIGH: its line expired
+		t.Errorf("exit %d", code)
+	}
+	if err := os.WriteFile(list, []byte("no-such-thing\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := fx.scan(t, "--ignore-file", list); code != exitUsage || !strings.Contains(errOut, list+":1") {
+		t.Errorf("bad ID: exit %d, %s", code, errOut)
+	}
+	if code, _, _ := fx.scan(t, "--ignore-file", filepath.Join(dir, "missing")); code != exitUsage {
+		t.Errorf("missing file: exit %d", code)
+	}
+}
