@@ -207,15 +207,30 @@ func (m *Matcher) names(f *finding.Finding, names []string) bool {
 	return false
 }
 
-// vulnIDRe matches the identifiers of vulnerability databases: CVE,
-// GitHub, Go, PyPI, RustSec, the distributions' advisories and the other
-// prefixes of the OSV schema.
-var vulnIDRe = regexp.MustCompile(`(?i)^(CVE|GHSA|GO|PYSEC|RUSTSEC|DSA|DLA|DTSA|ELA|USN|UBUNTU|ALPINE|DEBIAN|ALSA|ALBA|ALEA|RHSA|RHBA|RHEA|RLSA|RXSA|CGA|BIT|CURL|GSD|HSEC|JLSEC|KUBE|LBSEC|MAL|MGASA|OSV|PSF|PHSA|RSEC|SUSE|OPENSUSE|V8|MINI|ECHO|EEF|OESA|ASB|PUB|BELL|LSN|CHAINGUARD|WOLFI)-[A-Za-z0-9._:-]+$`)
+// Vulnerability identifiers: CVE and GHSA IDs in any case, and the IDs of
+// the other databases of the OSV schema as they write them: an upper-case
+// prefix, then a part with a digit (so no rule slug such as "kube-hpa" or
+// "go-unpinned" reads as one).
+var (
+	cveRe    = regexp.MustCompile(`(?i)^CVE-\d{4}-\d{4,}$`)
+	ghsaRe   = regexp.MustCompile(`(?i)^GHSA(-[23456789cfghjmpqrvwx]{4}){3}$`)
+	osvIDRe  = regexp.MustCompile(`^(GO|PYSEC|RUSTSEC|DSA|DLA|DTSA|ELA|USN|UBUNTU|ALPINE|DEBIAN|ALSA|ALBA|ALEA|RHSA|RHBA|RHEA|RLSA|RXSA|CGA|BIT|CURL|GSD|HSEC|JLSEC|KUBE|LBSEC|MAL|MGASA|OSV|PSF|PHSA|RSEC|SUSE|openSUSE|V8|MINI|ECHO|EEF|OESA|ASB|PUB|BELL|LSN|CHAINGUARD|WOLFI|DRUPAL)-[A-Za-z0-9._:-]+$`)
+	hasDigit = regexp.MustCompile(`[0-9]`)
+)
 
 // IsVulnID reports whether name looks like a vulnerability identifier
 // (CVE-2024-1234, GHSA-xxxx-xxxx-xxxx, DSA-5678-1, GO-2024-0001): a name
 // a config entry may give besides rule IDs.
-func IsVulnID(name string) bool { return vulnIDRe.MatchString(name) }
+func IsVulnID(name string) bool {
+	if cveRe.MatchString(name) || ghsaRe.MatchString(name) {
+		return true
+	}
+	if !osvIDRe.MatchString(name) {
+		return false
+	}
+	_, rest, _ := strings.Cut(name, "-")
+	return hasDigit.MatchString(rest)
+}
 
 // scope reports whether an entry can apply to the findings of file scans
 // and of image scans.

@@ -173,7 +173,9 @@ func TestIsVulnID(t *testing.T) {
 	for id, want := range map[string]bool{
 		"CVE-2024-1234": true, "cve-2024-1234": true, "GHSA-35jh-r3h4-6jhm": true, "DSA-5678-1": true, "GO-2024-2687": true,
 		"PYSEC-2023-74": true, "ALPINE-CVE-2025-26519": true, "RUSTSEC-2024-0001": true,
-		"DF001": false, "user-root": false, "DS-0002": false, "all": false, "CVE": false, "CVE-": false,
+		"DRUPAL-CORE-2025-005": true, "openSUSE-SU-2024:0001-1": true,
+		"DF001": false, "user-root": false, "DS-0002": false, "all": false, "CVE": false, "CVE-": false, "CVE-2024-": false,
+		"kube-hpa": false, "go-unpinned": false, "GO-unpinned": false, "GHSA-xxxx": false, "cve-2024-12345": true,
 	} {
 		if got := IsVulnID(id); got != want {
 			t.Errorf("IsVulnID(%q) = %v, want %v", id, got, want)

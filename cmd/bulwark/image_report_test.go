@@ -21,7 +21,9 @@ import (
 	"github.com/bulwark-sec/bulwark/finding"
 	"github.com/bulwark-sec/bulwark/report"
 	"github.com/bulwark-sec/bulwark/rule"
+	"github.com/bulwark-sec/bulwark/rules"
 	"github.com/bulwark-sec/bulwark/source/image"
+	"github.com/bulwark-sec/bulwark/suppress"
 	"github.com/bulwark-sec/bulwark/vuln/db"
 	"github.com/bulwark-sec/bulwark/vuln/inventory"
 )
@@ -306,7 +308,7 @@ func TestImageSuppression(t *testing.T) {
 	}
 	// The table counts what was suppressed and names stale entries.
 	cfg := filepath.Join(t.TempDir(), ".bulwark.yaml")
-	if err := os.WriteFile(cfg, []byte("ignore:\n  - packages: [zlib]\n    reason: r\n  - rules: [CVE-2000-1]\n    reason: r\n"), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte("ignore:\n  - packages: [zlib]\n    reason: r\n  - rules: [CVE-2000-0001]\n    reason: r\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	_, out, _ := fx.scan(t, "--config", cfg)
@@ -521,5 +523,20 @@ CVE-2000-0001 # gone
 	}
 	if code, _, _ := fx.scan(t, "--ignore-file", filepath.Join(dir, "missing")); code != exitUsage {
 		t.Errorf("missing file: exit %d", code)
+	}
+}
+
+// TestRuleNamesAreNotVulnIDs: no built-in rule's ID or slug reads as a
+// vulnerability ID, so a config entry naming a rule is never taken for
+// one (nor a typo of one accepted).
+func TestRuleNamesAreNotVulnIDs(t *testing.T) {
+	reg, err := rules.Registry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range reg.All() {
+		if suppress.IsVulnID(r.ID) || suppress.IsVulnID(r.Slug) {
+			t.Errorf("rule %s (%s) reads as a vulnerability ID", r.ID, r.Slug)
+		}
 	}
 }
