@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -394,6 +395,13 @@ func TestImageRules(t *testing.T) {
 		}
 		if len(res.Findings) != len(got)+9 {
 			t.Errorf("user %q: %d findings, want %d", tc.user, len(res.Findings), len(got)+9)
+		}
+		// A rule that cannot run makes the scan incomplete.
+		broken := testImageRule()
+		broken.Check = func(*rule.Pass) error { return errors.New("config unreadable") }
+		res, err = scanImage(fx.ref, img, inv, d, imageScanOptions{Rules: []*rule.Rule{broken}})
+		if err != nil || len(res.Errors) != 1 || res.Errors[0].Error() != fx.ref+": rule TST901: config unreadable" {
+			t.Errorf("broken rule: %v %v", res.Errors, err)
 		}
 		// With the rule disabled nothing fires.
 		_, rs, _, err = imageRulesOf(reg, &config.Config{}, []string{"test-image-user"})
