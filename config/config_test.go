@@ -102,3 +102,24 @@ func TestParseHelmErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestParseImageIgnores(t *testing.T) {
+	cfg, err := Parse(".bulwark.yaml", []byte(`ignore:
+  - rules: [CVE-2023-5678, GHSA-35jh-r3h4-6jhm]
+    images: ["registry.example.com/legacy/**"]
+    packages: [openssl, "pkg:npm/lodash@*"]
+    reason: not reachable
+    expires: 2027-01-31
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ig := cfg.Ignore[0]
+	if len(ig.Rules) != 2 || ig.Images[0] != "registry.example.com/legacy/**" || ig.Packages[1] != "pkg:npm/lodash@*" || ig.Line != 2 {
+		t.Errorf("%+v", ig)
+	}
+	_, err = Parse(".bulwark.yaml", []byte("ignore:\n  - paths: [a]\n    images: [b]\n    reason: r\n"))
+	if err == nil || !strings.Contains(err.Error(), ".bulwark.yaml:2: ignore entry: paths apply to files") {
+		t.Errorf("paths with images: %v", err)
+	}
+}

@@ -44,8 +44,13 @@ func ParseSeverity(s string) (Severity, error) {
 // MarshalText implements encoding.TextMarshaler.
 func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
-// UnmarshalText implements encoding.TextUnmarshaler.
+// UnmarshalText implements encoding.TextUnmarshaler. It reads what
+// MarshalText writes, UNKNOWN (a vulnerability with no rating) included.
 func (s *Severity) UnmarshalText(b []byte) error {
+	if strings.EqualFold(strings.TrimSpace(string(b)), "UNKNOWN") {
+		*s = Unknown
+		return nil
+	}
 	v, err := ParseSeverity(string(b))
 	if err != nil {
 		return err
@@ -156,6 +161,9 @@ type Finding struct {
 	// Suppressed is set when a suppression matched; the finding then does
 	// not count towards the exit code.
 	Suppressed *Suppression `json:"suppressed,omitempty"`
+	// Vulnerability is set on findings about a known vulnerability of an
+	// installed package (whose RuleID is the vulnerability ID).
+	Vulnerability *Vulnerability `json:"vulnerability,omitempty"`
 }
 
 // Suppression records why a finding was suppressed.

@@ -22,6 +22,8 @@ type JSONReport struct {
 	Errors        []finding.FileError `json:"errors"`
 	Notes         []finding.Note      `json:"notes"`
 	Stale         []JSONStale         `json:"stale_suppressions"`
+	// Images describes the scanned images (image scans only).
+	Images []Image `json:"images,omitempty"`
 }
 
 // JSONTool names the program.
@@ -33,6 +35,7 @@ type JSONTool struct {
 // JSONSummary counts what the scan found.
 type JSONSummary struct {
 	Files      int            `json:"files"`
+	Images     int            `json:"images,omitempty"`
 	Findings   int            `json:"findings"`
 	Suppressed int            `json:"suppressed"`
 	Errors     int            `json:"errors"`
@@ -56,6 +59,7 @@ func writeJSON(w io.Writer, r *Report) error {
 		Errors:        []finding.FileError{},
 		Notes:         []finding.Note{},
 		Stale:         []JSONStale{},
+		Images:        r.Images,
 	}
 	for _, f := range r.Findings {
 		if f.Suppressed == nil {
@@ -77,7 +81,7 @@ func writeJSON(w io.Writer, r *Report) error {
 		by[s.String()] = n
 	}
 	out.Summary = JSONSummary{
-		Files: len(r.Paths), Findings: len(out.Findings), Suppressed: len(out.Suppressed),
+		Files: len(r.Paths), Images: len(r.Images), Findings: len(out.Findings), Suppressed: len(out.Suppressed),
 		Errors: len(r.Errors), BySeverity: by, FailOn: failOnName(r.FailOn), Failed: r.Failed(),
 	}
 	enc := json.NewEncoder(w)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/bulwark-sec/bulwark/finding"
 )
 
 type (
@@ -41,8 +43,22 @@ type (
 	}
 )
 
-// writeJUnit writes one test suite per file: a failing test case per
-// finding, a skipped one per suppressed finding, an error per file that
+// caseName names the test case of a finding: the rule ID and title at a
+// line; for a vulnerability, its ID and the package; for a finding without
+// a line, the rule ID and title and the object.
+func caseName(f *finding.Finding) string {
+	switch {
+	case f.Vulnerability != nil:
+		return fmt.Sprintf("%s %s@%s", f.RuleID, f.Vulnerability.Package, f.Vulnerability.InstalledVersion)
+	case f.Location.Start.Line == 0 && f.Location.Object != "":
+		return fmt.Sprintf("%s %s (%s)", f.RuleID, f.Title, f.Location.Object)
+	}
+	return fmt.Sprintf("%s %s at line %d", f.RuleID, f.Title, f.Location.Start.Line)
+}
+
+// writeJUnit writes one test suite per file or image: a failing test case
+// per finding, a skipped one per suppressed finding or vulnerability that
+// could not be evaluated, an error per file that
 // could not be analysed, and one passing case for a clean file.
 func writeJUnit(w io.Writer, r *Report) error {
 	suites := map[string]*junitSuite{}
@@ -59,24 +75,33 @@ func writeJUnit(w io.Writer, r *Report) error {
 	for _, p := range r.Paths {
 		suite(p)
 	}
+	for _, img := range r.Images {
+		suite(img.Ref)
+	}
 	for _, f := range r.Findings {
 		s := suite(f.Location.Path)
-		c := junitCase{
-			Name:      fmt.Sprintf("%s %s at line %d", f.RuleID, f.Title, f.Location.Start.Line),
-			Classname: f.Location.Path,
-		}
+		c := junitCase{Name: caseName(&f), Classname: f.Location.Path}
 		if rd := f.Location.Render; rd != nil {
 			// One template renders once per values set.
 			c.Name += " [" + rd.String() + "]"
 		}
-		if f.Suppressed != nil {
+		switch {
+		case f.Suppressed != nil:
 			c.Skipped = &junitSkipped{Message: "suppressed (" + f.Suppressed.Kind + "): " + f.Suppressed.Reason}
 			s.Skipped++
-		} else {
+		case !f.Gates():
+			// A vulnerability that could not be evaluated never fails
+			// the run.
+			c.Skipped = &junitSkipped{Message: f.Message}
+			s.Skipped++
+		default:
 			c.Failure = &junitProblem{
 				Message: f.Message,
 				Type:    f.Severity.String(),
 				Body:    fmt.Sprintf("%s\n%s: %s\nRemediation: %s", f.Location, f.RuleID, f.Message, f.Remediation),
+			}
+			if v := f.Vulnerability; v != nil && v.URL != "" {
+				c.Failure.Body += "\nSee: " + v.URL
 			}
 			s.Failures++
 		}

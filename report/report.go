@@ -18,6 +18,8 @@ type Report struct {
 	Tool, Version string
 	// Paths are the files analysed.
 	Paths []string
+	// Images are the images analysed (image scans).
+	Images []Image
 	// Findings are the findings to show, suppressed ones included and
 	// marked.
 	Findings []finding.Finding
@@ -34,6 +36,20 @@ type Report struct {
 	FailOn finding.Severity
 }
 
+// Image describes a scanned image.
+type Image struct {
+	// Ref is the reference as given, the Location.Path of its findings.
+	Ref string `json:"ref"`
+	// ID is the image ID (config digest).
+	ID string `json:"id"`
+	// OS is the release's name ("Alpine Linux v3.18"), Ecosystem the OSV
+	// ecosystem of its OS packages ("Alpine:v3.18"); both may be empty.
+	OS        string `json:"os,omitempty"`
+	Ecosystem string `json:"ecosystem,omitempty"`
+	// Packages counts the packages found.
+	Packages int `json:"packages"`
+}
+
 // Active returns the findings not suppressed.
 func (r *Report) Active() []finding.Finding {
 	var out []finding.Finding
@@ -48,10 +64,12 @@ func (r *Report) Active() []finding.Finding {
 // SuppressedCount counts the suppressed findings.
 func (r *Report) SuppressedCount() int { return len(r.Findings) - len(r.Active()) }
 
-// Failed reports whether an active finding is at or above FailOn.
+// Failed reports whether an active finding is at or above FailOn. A
+// vulnerability whose installed version could not be evaluated never fails
+// the run.
 func (r *Report) Failed() bool {
 	for _, f := range r.Active() {
-		if f.Severity >= r.FailOn {
+		if f.Gates() && f.Severity >= r.FailOn {
 			return true
 		}
 	}

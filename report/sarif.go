@@ -221,6 +221,66 @@ func artifact(p string) sarifArtifact {
 	return sarifArtifact{URI: strings.TrimPrefix(enc, "./"), URIBaseID: "%SRCROOT%"}
 }
 
+// imageArtifact turns an image reference into a SARIF artifact location:
+// a URI reference with each segment percent-encoded, colons included (a
+// colon in the first segment would read as a URI scheme).
+func imageArtifact(ref string) sarifArtifact {
+	segs := strings.Split(ref, "/")
+	for i, seg := range segs {
+		segs[i] = strings.ReplaceAll(url.PathEscape(seg), ":", "%3A")
+	}
+	return sarifArtifact{URI: strings.Join(segs, "/")}
+}
+
+// vulnRule builds the rule descriptor of a vulnerability from a finding
+// about it: the summary as description, the fixed version and references
+// as help, the CVSS score (else the severity's) as security-severity.
+func vulnRule(f *finding.Finding) sarifRule {
+	v := f.Vulnerability
+	short := v.Summary
+	if short == "" {
+		short = "Known vulnerability " + v.ID
+	}
+	fixed := v.FixedVersion
+	if fixed == "" {
+		fixed = "none known"
+	}
+	var text, md strings.Builder
+	fmt.Fprintf(&text, "Vulnerability %s\nSeverity: %s\nPackage: %s\nFixed version: %s\n", v.ID, f.Severity, v.Package, fixed)
+	fmt.Fprintf(&md, "**Vulnerability %s**\n\n| Severity | Package | Fixed version | Link |\n| --- | --- | --- | --- |\n| %s | %s | %s | [%s](%s) |\n",
+		v.ID, f.Severity, v.Package, fixed, v.ID, v.URL)
+	if len(v.Aliases) > 0 {
+		fmt.Fprintf(&text, "Aliases: %s\n", strings.Join(v.Aliases, ", "))
+		fmt.Fprintf(&md, "\nAliases: %s\n", strings.Join(v.Aliases, ", "))
+	}
+	if len(v.References) > 0 {
+		text.WriteString("References:\n")
+		md.WriteString("\nReferences:\n\n")
+		for _, u := range v.References {
+			fmt.Fprintf(&text, "  %s\n", u)
+			fmt.Fprintf(&md, "- %s\n", u)
+		}
+	}
+	score := SecuritySeverity(f.Severity)
+	if v.CVSS != nil && v.CVSS.Score > 0 {
+		score = fmt.Sprintf("%.1f", v.CVSS.Score)
+	}
+	level := sarifLevel(f.Severity)
+	return sarifRule{
+		ID:                   v.ID,
+		Name:                 "PackageVulnerability",
+		ShortDescription:     sarifText{Text: short},
+		FullDescription:      sarifText{Text: short},
+		Help:                 sarifHelp{Text: text.String(), Markdown: md.String()},
+		HelpURI:              v.URL,
+		DefaultConfiguration: sarifRuleConfig{Level: level},
+		Properties: sarifRuleProps{
+			Tags: []string{"vulnerability", "security", f.Severity.String()}, SecuritySeverity: score, Precision: "very-high",
+			ProblemSeverity: map[string]string{"error": "error", "warning": "warning", "note": "recommendation"}[level],
+		},
+	}
+}
+
 func writeSARIF(w io.Writer, r *Report) error {
 	driver := sarifDriver{Name: r.Tool, Version: r.Version, InformationURI: "https://github.com/bulwark-sec/bulwark", Rules: []sarifRule{}}
 	index := map[string]int{}
@@ -241,12 +301,38 @@ func writeSARIF(w io.Writer, r *Report) error {
 			},
 		})
 	}
+	// Vulnerabilities have no rule in the registry: each ID gets a
+	// descriptor built from its first finding.
+	for _, f := range r.Findings {
+		if f.Vulnerability == nil {
+			continue
+		}
+		if _, ok := index[f.RuleID]; ok {
+			continue
+		}
+		index[f.RuleID] = len(driver.Rules)
+		driver.Rules = append(driver.Rules, vulnRule(&f))
+	}
+	images := map[string]bool{}
+	for _, img := range r.Images {
+		images[img.Ref] = true
+	}
+	locate := func(l finding.Location) sarifLocation {
+		loc := location(l)
+		if images[l.Path] {
+			loc.PhysicalLocation.ArtifactLocation = imageArtifact(l.Path)
+		}
+		return loc
+	}
 	run := sarifRun{Tool: sarifTool{Driver: driver}, Results: []sarifResult{}, ColumnKind: "unicodeCodePoints"}
 	inv := sarifInvocation{ExecutionSuccessful: len(r.Errors) == 0}
 	for _, e := range r.Errors {
 		n := sarifNotification{Level: "error", Message: sarifText{Text: e.Err}}
 		if e.Path != "" {
 			loc := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: artifact(e.Path)}}
+			if images[e.Path] {
+				loc.PhysicalLocation.ArtifactLocation = imageArtifact(e.Path)
+			}
 			if e.Line > 0 {
 				loc.PhysicalLocation.Region = &sarifRegion{StartLine: e.Line}
 			}
@@ -256,7 +342,7 @@ func writeSARIF(w io.Writer, r *Report) error {
 	}
 	for _, n := range r.Notes {
 		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications,
-			sarifNotification{Level: "note", Message: sarifText{Text: n.Message}, Locations: []sarifLocation{location(n.Location)}})
+			sarifNotification{Level: "note", Message: sarifText{Text: n.Message}, Locations: []sarifLocation{locate(n.Location)}})
 	}
 	run.Invocations = []sarifInvocation{inv}
 	for _, f := range r.Findings {
@@ -265,8 +351,18 @@ func writeSARIF(w io.Writer, r *Report) error {
 			RuleIndex:  ruleIndex(index, f.RuleID),
 			Level:      sarifLevel(f.Severity),
 			Message:    sarifText{Text: f.Message},
-			Locations:  []sarifLocation{location(f.Location)},
+			Locations:  []sarifLocation{locate(f.Location)},
 			Properties: map[string]string{"severity": f.Severity.String()},
+		}
+		if v := f.Vulnerability; v != nil {
+			for k, val := range map[string]string{
+				"package": v.Package, "installedVersion": v.InstalledVersion, "fixedVersion": v.FixedVersion,
+				"status": v.Status, "purl": v.PURL, "layerDiffID": v.Layer.DiffID, "layer": fmt.Sprint(v.Layer.Index),
+			} {
+				if val != "" {
+					res.Properties[k] = val
+				}
+			}
 		}
 		if rd := f.Location.Render; rd != nil {
 			res.Properties["renderKind"] = rd.Kind

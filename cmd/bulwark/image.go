@@ -2,80 +2,69 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"slices"
 	"strings"
-	"text/tabwriter"
+	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/cobra"
 
+	"github.com/bulwark-sec/bulwark/config"
+	"github.com/bulwark-sec/bulwark/finding"
+	"github.com/bulwark-sec/bulwark/report"
+	"github.com/bulwark-sec/bulwark/rule"
+	"github.com/bulwark-sec/bulwark/rules"
 	"github.com/bulwark-sec/bulwark/source/image"
+	"github.com/bulwark-sec/bulwark/suppress"
 	"github.com/bulwark-sec/bulwark/vuln/db"
 	"github.com/bulwark-sec/bulwark/vuln/inventory"
 	"github.com/bulwark-sec/bulwark/vuln/match"
 )
 
-// vulnLevels are the severity levels of vulnerability findings, most severe
-// first, as --severity and --fail-on accept them.
-var vulnLevels = []match.Level{match.LevelCritical, match.LevelHigh, match.LevelMedium, match.LevelLow, match.LevelNegligible, match.LevelNone, match.LevelUnknown}
-
-func parseVulnLevel(s string) (match.Level, bool) {
-	for _, l := range vulnLevels {
-		if strings.EqualFold(s, string(l)) {
-			return l, true
-		}
-	}
-	return "", false
-}
-
-// imageVuln is one vulnerability finding of the image command's output.
-type imageVuln struct {
-	Package   string `json:"package"`
-	Installed string `json:"installed_version"`
-	// SourcePackage is the package the advisory is filed under (dpkg
-	// Source, apk origin), when it differs from Package.
-	SourcePackage string          `json:"source_package,omitempty"`
-	PURL          string          `json:"purl,omitempty"`
-	Layer         inventory.Layer `json:"layer"`
-	match.Finding
-}
-
-type imageReport struct {
-	Image     string      `json:"image"`
-	ID        string      `json:"id"`
-	OS        string      `json:"os,omitempty"`
-	Ecosystem string      `json:"ecosystem,omitempty"`
-	Packages  int         `json:"packages"`
-	Problems  []string    `json:"problems,omitempty"`
-	Vulns     []imageVuln `json:"vulnerabilities"`
+// imageFlags are the flags of the image command besides the report flags.
+type imageFlags struct {
+	dbPath, platform, configPath string
+	// ignoreFile is a .trivyignore-style list of IDs to suppress.
+	ignoreFile              string
+	ignoreUnfixed, insecure bool
+	disable, trusted        []string
 }
 
 func newImageCmd(e *env) *cobra.Command {
 	var (
-		dbPath, platform, format, failOn string
-		severities                       []string
-		ignoreUnfixed, insecure          bool
+		f  imageFlags
+		rf reportFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "image REF",
-		Short: "Scan a container image's OS packages for known vulnerabilities",
-		Long: `Scan the OS packages of a container image (dpkg and apk databases) against the
-vulnerability database built by 'bulwark db import'.
+		Short: "Scan a container image's packages for known vulnerabilities",
+		Long: `Scan the packages of a container image (dpkg and apk databases, language
+package metadata, Go build information) against the vulnerability database
+built by 'bulwark db import', and run the image rules on its config.
 
 REF is a registry reference, or a prefixed source: registry:NAME,
 docker-archive:FILE (docker save), oci:DIR (OCI layout), docker:NAME (daemon).
 
-Each vulnerability names the package, its installed version, the version that
-fixes it, the severity and the layer that last wrote the package database
-(the layer that installed or upgraded the package, in a first approximation).
+Vulnerabilities are findings like those of 'bulwark scan': their rule ID is
+the vulnerability ID (the CVE when there is one), and they go through the same
+suppression (.bulwark.yaml ignore entries, by ID, image or package), severity
+filter, gate and formats (table, json, sarif, junit). Each names the package,
+its installed version, the version that fixes it and the layer that last
+wrote the package's database or metadata file.
 
---severity filters what is shown; --fail-on sets the lowest severity of a shown
-vulnerability that makes the run exit 1 (none: never). Findings whose version
-could not be evaluated are shown with status not_evaluated and never fail the run.`,
+--severity filters what is shown (CRITICAL, HIGH, MEDIUM, LOW, INFO, UNKNOWN;
+a NEGLIGIBLE rating is INFO); --fail-on sets the lowest severity of a shown,
+unsuppressed finding that makes the run exit 1 (none: never). A vulnerability
+of UNKNOWN severity never reaches a threshold, and one whose version could not
+be evaluated (status not_evaluated) is shown but never fails the run.
+--ignore-unfixed leaves out vulnerabilities with no fixed version.`,
 		Example: `  bulwark db import alpine-all.zip
   bulwark image alpine:3.18
-  bulwark image oci:./layout --format json --fail-on CRITICAL`,
+  bulwark image oci:./layout --format sarif --output image.sarif
+  bulwark image debian:12 --fail-on CRITICAL --ignore-unfixed`,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageErr("image needs exactly one REF")
@@ -83,143 +72,290 @@ could not be evaluated are shown with status not_evaluated and never fail the ru
 			return nil
 		},
 		RunE: func(c *cobra.Command, args []string) error {
-			if format != "table" && format != "json" {
-				return usageErr("--format must be table or json, not %q", format)
-			}
-			var threshold match.Level
-			if !strings.EqualFold(failOn, "none") {
-				l, ok := parseVulnLevel(failOn)
-				if !ok {
-					return usageErr("--fail-on: unknown severity %q (want CRITICAL, HIGH, MEDIUM, LOW, NEGLIGIBLE, NONE, UNKNOWN or none)", failOn)
-				}
-				threshold = l
-			}
-			show := map[match.Level]bool{}
-			for _, s := range severities {
-				for _, part := range strings.Split(s, ",") {
-					l, ok := parseVulnLevel(strings.TrimSpace(part))
-					if !ok {
-						return usageErr("--severity: unknown severity %q", part)
-					}
-					show[l] = true
-				}
-			}
-			path := dbPath
-			if path == "" {
-				p, err := db.DefaultPath()
-				if err != nil {
-					return &exitError{code: exitUsage, err: fmt.Errorf("%w; pass --db", err)}
-				}
-				path = p
-			}
-			d, err := openDB(path)
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-
 			ctx := c.Context()
 			if ctx == nil {
 				ctx = context.Background()
 			}
-			img, err := image.Open(ctx, args[0], image.Options{Platform: platform, Insecure: insecure})
-			if err != nil {
-				return &exitError{code: exitIncomplete, err: fmt.Errorf("opening image: %w", err)}
-			}
-			inv, err := inventory.Collect(ctx, img, inventory.Options{})
-			if err != nil {
-				return &exitError{code: exitIncomplete, err: err}
-			}
-			rep := imageReport{Image: args[0], ID: img.ID.String(), OS: inv.Release.PrettyName, Packages: len(inv.Packages), Problems: inv.Problems, Vulns: []imageVuln{}}
-			if !inv.Ecosystem.IsZero() {
-				rep.Ecosystem = inv.Ecosystem.String()
-			}
-			m := match.New(d, match.Options{IgnoreUnfixed: ignoreUnfixed})
-			fail := false
-			for _, p := range inv.Packages {
-				if p.Ecosystem.IsZero() {
-					continue
-				}
-				fs, err := m.MatchPackage(p.Package)
-				if err != nil {
-					return &exitError{code: exitIncomplete, err: fmt.Errorf("matching %s: %w", p.Name, err)}
-				}
-				for _, f := range fs {
-					if len(show) > 0 && !show[f.Severity.Level] {
-						continue
-					}
-					v := imageVuln{Package: p.Name, Installed: p.Version, PURL: p.PURL, Layer: p.Layer, Finding: f}
-					if p.SrcName != "" && p.SrcName != p.Name {
-						v.SourcePackage = p.SrcName
-					}
-					rep.Vulns = append(rep.Vulns, v)
-					if threshold != "" && f.Status != match.StatusNotEvaluated && f.Severity.Level.Rank() >= threshold.Rank() {
-						fail = true
-					}
-				}
-			}
-			if err := writeImageReport(e.stdout, rep, format); err != nil {
-				return &exitError{code: exitIncomplete, err: fmt.Errorf("writing output: %w", err)}
-			}
-			if fail {
-				return &exitError{code: exitFindings}
-			}
-			return nil
+			return runImage(ctx, c, e, f, rf, args[0])
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&dbPath, "db", "", "vulnerability database (default <user cache dir>/bulwark/db/osv.db)")
-	fl.StringVar(&platform, "platform", "", "platform to pick from a multi-platform image, as os/arch[/variant]")
-	fl.BoolVar(&insecure, "insecure", false, "allow plain-HTTP registries")
-	fl.StringVar(&format, "format", "table", "output format: table or json")
-	fl.StringVar(&failOn, "fail-on", "HIGH", "lowest severity of a shown vulnerability that makes the run exit 1, or none")
-	fl.StringSliceVar(&severities, "severity", nil, "show only these severities (comma-separated; default all)")
-	fl.BoolVar(&ignoreUnfixed, "ignore-unfixed", false, "leave out vulnerabilities with no fixed version")
+	fl.StringVar(&f.dbPath, "db", "", "vulnerability database (default <user cache dir>/bulwark/db/osv.db)")
+	fl.StringVar(&f.platform, "platform", "", "platform to pick from a multi-platform image, as os/arch[/variant]")
+	fl.BoolVar(&f.insecure, "insecure", false, "allow plain-HTTP registries")
+	fl.BoolVar(&f.ignoreUnfixed, "ignore-unfixed", false, "leave out vulnerabilities with no fixed version")
+	fl.StringVar(&f.configPath, "config", "", "config file (default: .bulwark.yaml found by walking up from the working directory)")
+	fl.StringVar(&f.ignoreFile, "ignore-file", "", "suppress the rule and vulnerability IDs listed in this file (one a line, as in .trivyignore: # comments, exp:YYYY-MM-DD)")
+	fl.StringArrayVar(&f.disable, "disable", nil, "do not run this image rule (ID or slug; repeatable)")
+	fl.StringArrayVar(&f.trusted, "trusted-registry", nil, "registry images may come from, for the image rules (host glob such as *.gcr.io; repeatable; default: any)")
+	addReportFlags(cmd, &rf)
+	cmd.Flags().Lookup("severity").Usage = "show only these severities (comma-separated: CRITICAL,HIGH,MEDIUM,LOW,INFO,UNKNOWN)"
 	return cmd
 }
 
-func writeImageReport(w io.Writer, rep imageReport, format string) error {
-	if format == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+// imageSeverities reads --severity for images: the finding severities,
+// UNKNOWN (a vulnerability with no usable rating), and NEGLIGIBLE and
+// NONE (distro and CVSS ratings) as INFO.
+func imageSeverities(list []string) (map[finding.Severity]bool, error) {
+	if len(list) == 0 {
+		return nil, nil
 	}
-	fmt.Fprintf(w, "%s (%s)\n", rep.Image, rep.ID)
-	osName := rep.OS
-	if osName == "" {
-		osName = "unknown OS"
-	}
-	fmt.Fprintf(w, "%s, ecosystem %s, %d packages, %d vulnerabilities\n", osName, orDash(rep.Ecosystem), rep.Packages, len(rep.Vulns))
-	for _, p := range rep.Problems {
-		fmt.Fprintf(w, "warning: %s\n", p)
-	}
-	if len(rep.Vulns) == 0 {
-		return nil
-	}
-	fmt.Fprintln(w)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PACKAGE\tINSTALLED\tFIXED\tVULNERABILITY\tSEVERITY\tLAYER")
-	for _, v := range rep.Vulns {
-		fixed := v.FixedVersion
-		if v.Status == match.StatusNotEvaluated {
-			fixed = "(not evaluated)"
+	m := map[finding.Severity]bool{}
+	for _, item := range list {
+		for _, s := range strings.Split(item, ",") {
+			switch strings.ToUpper(strings.TrimSpace(s)) {
+			case "UNKNOWN":
+				m[finding.Unknown] = true
+			case "NEGLIGIBLE", "NONE":
+				m[finding.Info] = true
+			default:
+				sev, err := finding.ParseSeverity(s)
+				if err != nil {
+					return nil, fmt.Errorf("unknown severity %q (want CRITICAL, HIGH, MEDIUM, LOW, INFO or UNKNOWN)", s)
+				}
+				m[sev] = true
+			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d %s\n", v.Package, v.Installed, orDash(fixed), v.VulnID, v.Severity.Level, v.Layer.Index, shortCreatedBy(v.Layer.CreatedBy))
 	}
-	return tw.Flush()
+	return m, nil
 }
 
-func orDash(s string) string {
-	if s == "" {
-		return "-"
+// readIgnoreFile reads a .trivyignore-style list of IDs.
+func readIgnoreFile(path string) ([]suppress.Ignore, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
 	}
-	return s
+	defer fh.Close()
+	return suppress.ParseIgnoreFile(path, fh)
 }
 
-func shortCreatedBy(s string) string {
-	s = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), "/bin/sh -c #(nop)"))
-	if len(s) > 40 {
-		s = s[:37] + "..."
+// imageRules returns the image rules to run, the registry and the
+// severity overrides, after the config's and the flags' disable lists.
+func imageRules(cfg *config.Config, disable []string) (*rule.Registry, []*rule.Rule, map[string]finding.Severity, error) {
+	reg, err := rules.Registry()
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("building rule registry: %w", err)
 	}
-	return s
+	return imageRulesOf(reg, cfg, disable)
 }
+
+func imageRulesOf(reg *rule.Registry, cfg *config.Config, disable []string) (*rule.Registry, []*rule.Rule, map[string]finding.Severity, error) {
+	off := map[string]bool{}
+	for _, name := range append(slices.Clone(cfg.Rules.Disable), disable...) {
+		rs := reg.Resolve(name)
+		if len(rs) == 0 {
+			return nil, nil, nil, usageErr("unknown rule %q (see 'bulwark rules')", name)
+		}
+		for _, r := range rs {
+			off[r.ID] = true
+		}
+	}
+	sev := map[string]finding.Severity{}
+	for name, s := range cfg.Rules.Severity {
+		r, ok := reg.Lookup(name)
+		if !ok {
+			return nil, nil, nil, usageErr("%s: rules.severity: unknown rule %q", cfg.Path, name)
+		}
+		sev[r.ID], _ = finding.ParseSeverity(s)
+	}
+	for _, ig := range cfg.Ignore {
+		for _, name := range ig.Rules {
+			if len(reg.Resolve(name)) == 0 && !strings.EqualFold(name, "all") && !suppress.IsVulnID(name) {
+				return nil, nil, nil, usageErr("%s:%d: ignore: unknown rule or vulnerability ID %q", ig.File, ig.Line, name)
+			}
+		}
+	}
+	var run []*rule.Rule
+	for _, r := range reg.ForKind(rule.Image) {
+		if !off[r.ID] {
+			run = append(run, r)
+		}
+	}
+	return reg, run, sev, nil
+}
+
+func runImage(ctx context.Context, c *cobra.Command, e *env, f imageFlags, rf reportFlags, ref string) error {
+	sevFlags := rf.severity
+	rf.severity = nil
+	fmtName, _, err := checkReportFlags(rf)
+	if err != nil {
+		return err
+	}
+	show, err := imageSeverities(sevFlags)
+	if err != nil {
+		return usageErr("--severity: %v", err)
+	}
+	cfg, err := loadConfig(f.configPath, nil)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	if f.ignoreFile != "" {
+		listed, err := readIgnoreFile(f.ignoreFile)
+		if err != nil {
+			return usageErr("--ignore-file: %v", err)
+		}
+		merged := *cfg
+		merged.Ignore = append(slices.Clone(cfg.Ignore), listed...)
+		cfg = &merged
+	}
+	reg, imgRules, sevOverride, err := imageRules(cfg, f.disable)
+	if err != nil {
+		return err
+	}
+	rep, err := newReporter(c, e, rf, fmtName, show, cfg)
+	if err != nil {
+		return err
+	}
+	defer rep.abort()
+
+	path := f.dbPath
+	if path == "" {
+		p, err := db.DefaultPath()
+		if err != nil {
+			return &exitError{code: exitUsage, err: fmt.Errorf("%w; pass --db", err)}
+		}
+		path = p
+	}
+	d, err := openDB(path)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+
+	img, err := image.Open(ctx, ref, image.Options{Platform: f.platform, Insecure: f.insecure})
+	if err != nil {
+		return &exitError{code: exitIncomplete, err: fmt.Errorf("opening image: %w", err)}
+	}
+	inv, err := inventory.Collect(ctx, img, inventory.Options{})
+	if err != nil {
+		return &exitError{code: exitIncomplete, err: err}
+	}
+	res, err := scanImage(ref, img, inv, d, imageScanOptions{
+		IgnoreUnfixed: f.ignoreUnfixed, Rules: imgRules, Severity: sevOverride,
+		Settings: rule.Settings{TrustedRegistries: append(slices.Clone(cfg.TrustedRegistries), f.trusted...)},
+	})
+	if err != nil {
+		return &exitError{code: exitIncomplete, err: err}
+	}
+	m := suppress.NewImageMatcher(reg, cfg.Ignore, time.Now())
+	m.Apply(res.Findings, nil)
+	return finishImage(rep, res, imgRules, m.Stale())
+}
+
+// imageScanOptions tune scanImage.
+type imageScanOptions struct {
+	// IgnoreUnfixed leaves out vulnerabilities with no fixed version.
+	IgnoreUnfixed bool
+	// Rules are the image rules to run; Severity overrides their
+	// severities by rule ID; Settings are handed to them.
+	Rules    []*rule.Rule
+	Severity map[string]finding.Severity
+	Settings rule.Settings
+}
+
+// imageResult is what an image scan found, before suppression and the
+// severity filter.
+type imageResult struct {
+	Image    report.Image
+	Findings []finding.Finding
+	Notes    []finding.Note
+	Errors   []finding.FileError
+}
+
+// imageFacts builds what image rules examine from the opened image. The
+// inventory is the seam where the layer walk's notes (special files,
+// programs, secrets) are to come in; inv may be nil.
+func imageFacts(ref string, img *image.Image, inv *inventory.Inventory) *image.Facts {
+	_ = inv // Special, Programs and Secrets: to be filled from the walk.
+	cfg := img.Config
+	if cfg == nil {
+		cfg = &v1.ConfigFile{}
+	}
+	return &image.Facts{Ref: ref, ID: img.ID.String(), Config: cfg, Layers: img.Layers}
+}
+
+// scanImage matches the inventory's packages against the database and runs
+// the image rules on the image's facts. Findings are sorted as
+// finding.Less orders them.
+func scanImage(ref string, img *image.Image, inv *inventory.Inventory, src vulnSource, opts imageScanOptions) (*imageResult, error) {
+	res := &imageResult{Image: report.Image{Ref: ref, ID: img.ID.String(), OS: inv.Release.PrettyName, Packages: len(inv.Packages)}}
+	if !inv.Ecosystem.IsZero() {
+		res.Image.Ecosystem = inv.Ecosystem.String()
+	}
+	for _, p := range inv.Problems {
+		res.Notes = append(res.Notes, finding.Note{Message: p, Location: finding.Location{Path: ref}})
+	}
+	facts := imageFacts(ref, img, inv)
+	for _, r := range opts.Rules {
+		pass := rule.NewPass(r, facts, func(fd finding.Finding) {
+			if s, ok := opts.Severity[fd.RuleID]; ok {
+				fd.Severity = s
+			}
+			res.Findings = append(res.Findings, fd)
+		})
+		pass.Settings = opts.Settings
+		if err := r.Check(pass); err != nil {
+			res.Errors = append(res.Errors, finding.FileError{Path: ref, Err: fmt.Sprintf("rule %s: %v", r.ID, err)})
+		}
+	}
+	vf, err := vulnFindings(ref, inv, src, opts.IgnoreUnfixed)
+	if err != nil {
+		return nil, err
+	}
+	res.Findings = append(res.Findings, vf...)
+	slices.SortStableFunc(res.Findings, func(a, b finding.Finding) int {
+		switch {
+		case finding.Less(&a, &b):
+			return -1
+		case finding.Less(&b, &a):
+			return 1
+		}
+		return 0
+	})
+	return res, nil
+}
+
+// finishImage writes the report of an image scan and returns the exit
+// error, as reporter.finish does for files.
+func finishImage(r *reporter, res *imageResult, rules []*rule.Rule, stale []suppress.Stale) error {
+	rep := &report.Report{
+		Tool: "bulwark", Version: toolVersion(), Images: []report.Image{res.Image}, Notes: res.Notes,
+		Errors: res.Errors, Stale: stale, Rules: rules, FailOn: r.failSev,
+	}
+	for _, fd := range res.Findings {
+		if r.show == nil || r.show[fd.Severity] {
+			rep.Findings = append(rep.Findings, fd)
+		}
+	}
+	var w io.Writer = r.e.stdout
+	color := false
+	if r.out != nil {
+		w = r.out
+	} else {
+		color = r.flags.colorMode == "always" ||
+			r.flags.colorMode == "auto" && r.e.terminal(r.e.stdout) && r.e.getenv("NO_COLOR") == "" && r.e.getenv("TERM") != "dumb"
+	}
+	err := report.Write(w, r.format, rep, report.Options{Color: color})
+	if err == nil && r.out != nil {
+		err = r.out.commit()
+	}
+	if err != nil {
+		return &exitError{code: exitIncomplete, err: fmt.Errorf("writing report: %w", err)}
+	}
+	switch {
+	case len(res.Errors) > 0:
+		if r.out != nil || r.format != report.Table {
+			for _, fe := range res.Errors {
+				fmt.Fprintf(r.e.stderr, "bulwark: %s\n", fe.Error())
+			}
+		}
+		return &exitError{code: exitIncomplete}
+	case rep.Failed():
+		return &exitError{code: exitFindings}
+	}
+	return nil
+}
+
+// vulnSource is what vulnerability matching reads: *db.DB satisfies it.
+type vulnSource = match.Source

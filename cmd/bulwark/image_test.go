@@ -18,10 +18,12 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
+	"github.com/bulwark-sec/bulwark/finding"
+	"github.com/bulwark-sec/bulwark/report"
 	"github.com/bulwark-sec/bulwark/vuln/db"
 )
 
-func vulnCorpus(t *testing.T) string {
+func vulnCorpus(t testing.TB) string {
 	t.Helper()
 	d := os.Getenv("BULWARK_VULN_CORPUS")
 	if d == "" {
@@ -35,7 +37,7 @@ func vulnCorpus(t *testing.T) string {
 
 // dirLayer makes a layer holding the regular files under root at their
 // paths relative to root.
-func dirLayer(t *testing.T, root string) v1.Layer {
+func dirLayer(t testing.TB, root string) v1.Layer {
 	t.Helper()
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
@@ -86,6 +88,22 @@ func ociLayout(t *testing.T, root, createdBy string) string {
 	return dir
 }
 
+// imageJSON decodes a JSON report of an image scan; every finding in it
+// must be a vulnerability.
+func imageJSON(t *testing.T, out string) report.JSONReport {
+	t.Helper()
+	var rep report.JSONReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, f := range append(slices.Clone(rep.Findings), rep.Suppressed...) {
+		if f.Vulnerability == nil {
+			t.Fatalf("finding %s has no vulnerability detail", f.RuleID)
+		}
+	}
+	return rep
+}
+
 func TestImageAlpine(t *testing.T) {
 	corpus := vulnCorpus(t)
 	dbFile := filepath.Join(t.TempDir(), "osv.db")
@@ -99,18 +117,16 @@ func TestImageAlpine(t *testing.T) {
 	if code != exitFindings {
 		t.Fatalf("exit %d, want 1; stderr: %s\n%s", code, errOut, out)
 	}
-	var rep imageReport
-	if err := json.Unmarshal([]byte(out), &rep); err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
-	if rep.Ecosystem != "Alpine:v3.18" || rep.Packages == 0 {
-		t.Errorf("ecosystem %q, %d packages", rep.Ecosystem, rep.Packages)
+	rep := imageJSON(t, out)
+	if len(rep.Images) != 1 || rep.Images[0].Ecosystem != "Alpine:v3.18" || rep.Images[0].Packages == 0 {
+		t.Errorf("images %+v", rep.Images)
 	}
 	var found bool
-	for _, v := range rep.Vulns {
-		if v.Package == "musl" && v.VulnID == "CVE-2025-26519" {
+	for _, f := range rep.Findings {
+		v := f.Vulnerability
+		if v.Package == "musl" && f.RuleID == "CVE-2025-26519" {
 			found = true
-			if v.FixedVersion != "1.2.4-r3" || v.Status != "fixed" {
+			if v.FixedVersion != "1.2.4-r3" || v.Status != "fixed" || f.Severity != finding.High || f.Location.Path != ref {
 				t.Errorf("musl CVE-2025-26519: fixed %q status %q", v.FixedVersion, v.Status)
 			}
 			if v.Layer.Index != 0 || v.Layer.CreatedBy != "ADD alpine-minirootfs.tar.gz /" || !strings.HasPrefix(v.Layer.DiffID, "sha256:") {
@@ -188,21 +204,19 @@ func TestImageLanguagePackages(t *testing.T) {
 	if code != exitFindings {
 		t.Fatalf("exit %d, want 1; stderr: %s\n%s", code, errOut, out)
 	}
-	var rep imageReport
-	if err := json.Unmarshal([]byte(out), &rep); err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
+	rep := imageJSON(t, out)
 	var lodash, musl bool
-	for _, v := range rep.Vulns {
+	for _, f := range rep.Findings {
+		v := f.Vulnerability
 		switch v.Package {
 		case "musl":
 			musl = true
 		case "lodash":
-			if v.VulnID != "CVE-2021-23337" && !slices.Contains(v.Aliases, "CVE-2021-23337") {
+			if f.RuleID != "CVE-2021-23337" && !slices.Contains(v.Aliases, "CVE-2021-23337") {
 				continue
 			}
 			lodash = true
-			if v.Ecosystem != "npm" || v.Installed != "4.17.20" || v.FixedVersion != "4.17.21" || v.Status != "fixed" || !slices.Contains(v.Records, "GHSA-35jh-r3h4-6jhm") {
+			if v.Ecosystem != "npm" || v.InstalledVersion != "4.17.20" || v.FixedVersion != "4.17.21" || v.Status != "fixed" || !slices.Contains(v.Records, "GHSA-35jh-r3h4-6jhm") {
 				t.Errorf("lodash finding: %+v", v)
 			}
 			if v.Layer.Index != 1 || v.Layer.CreatedBy != "COPY app /app" || !strings.HasPrefix(v.Layer.DiffID, "sha256:") {

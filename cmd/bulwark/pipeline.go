@@ -112,7 +112,8 @@ func newPipeline(f scanFlags, paths []string) (*pipeline, error) {
 	}
 	for _, ig := range cfg.Ignore {
 		for _, name := range ig.Rules {
-			if len(reg.Resolve(name)) == 0 && !strings.EqualFold(name, "all") {
+			// Vulnerability IDs are for image scans, which share the config.
+			if len(reg.Resolve(name)) == 0 && !strings.EqualFold(name, "all") && !suppress.IsVulnID(name) {
 				return nil, usageErr("%s:%d: ignore: unknown rule %q", cfg.Path, ig.Line, name)
 			}
 		}
