@@ -25,6 +25,8 @@ import (
 
 	"github.com/moby/moby/client"
 
+	"github.com/bulwark-sec/bulwark/finding"
+	"github.com/bulwark-sec/bulwark/report"
 	"github.com/bulwark-sec/bulwark/source/image"
 	"github.com/bulwark-sec/bulwark/vuln/db"
 	"github.com/bulwark-sec/bulwark/vuln/inventory"
@@ -217,16 +219,23 @@ func TestImageDockerEngine(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d; stderr: %s\n%s", code, errOut, out)
 	}
-	var rep imageReport
+	var rep struct {
+		Images   []report.Image    `json:"images"`
+		Findings []finding.Finding `json:"findings"`
+	}
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	if rep.ID != img.ID.String() || rep.Ecosystem != "Debian:12" || rep.Packages != len(versions) {
-		t.Errorf("report: id %s ecosystem %q packages %d; want %s Debian:12 %d", rep.ID, rep.Ecosystem, rep.Packages, img.ID, len(versions))
+	if len(rep.Images) != 1 || rep.Images[0].ID != img.ID.String() || rep.Images[0].Ecosystem != "Debian:12" || rep.Images[0].Packages != len(versions) {
+		t.Errorf("report images %+v; want %s Debian:12 %d packages", rep.Images, img.ID, len(versions))
 	}
 	var hits []string
-	for _, v := range rep.Vulns {
-		hits = append(hits, v.Package+" "+v.VulnID+" "+string(v.Status)+" "+v.FixedVersion+" "+string(v.Severity.Level))
+	for _, f := range rep.Findings {
+		v := f.Vulnerability
+		if v == nil {
+			continue // image rule findings
+		}
+		hits = append(hits, v.Package+" "+v.ID+" "+v.Status+" "+v.FixedVersion+" "+f.Severity.String())
 	}
 	sort.Strings(hits)
 	var want []string
