@@ -19,14 +19,17 @@ import (
 	"github.com/bulwark-sec/bulwark/rules"
 	"github.com/bulwark-sec/bulwark/source/image"
 	"github.com/bulwark-sec/bulwark/suppress"
-	"github.com/bulwark-sec/bulwark/vuln/db"
 	"github.com/bulwark-sec/bulwark/vuln/inventory"
 	"github.com/bulwark-sec/bulwark/vuln/match"
 )
 
 // imageFlags are the flags of the image command besides the report flags.
 type imageFlags struct {
-	dbPath, platform, configPath string
+	db                   dbFlags
+	platform, configPath string
+	// cacheDir holds the layer cache; noCache turns it off.
+	cacheDir string
+	noCache  bool
 	// ignoreFile is a .trivyignore-style list of IDs to suppress.
 	ignoreFile              string
 	ignoreUnfixed, insecure bool
@@ -76,11 +79,16 @@ be evaluated (status not_evaluated) is shown but never fails the run.
 			if ctx == nil {
 				ctx = context.Background()
 			}
-			return runImage(ctx, c, e, f, rf, args[0])
+			if strings.EqualFold(rf.format, "cyclonedx") {
+				return runImageSBOM(ctx, e, &f, rf, args[0])
+			}
+			return runImage(ctx, c, e, &f, rf, args[0])
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.dbPath, "db", "", "vulnerability database (default <user cache dir>/bulwark/db/osv.db)")
+	f.db.register(fl)
+	fl.StringVar(&f.cacheDir, "cache-dir", "", "layer cache directory: each layer's analysis is kept by diff ID, so a later scan reads only new layers (default <user cache dir>/bulwark/layers)")
+	fl.BoolVar(&f.noCache, "no-cache", false, "neither read nor write the layer cache")
 	fl.StringVar(&f.platform, "platform", "", "platform to pick from a multi-platform image, as os/arch[/variant]")
 	fl.BoolVar(&f.insecure, "insecure", false, "allow plain-HTTP registries")
 	fl.BoolVar(&f.ignoreUnfixed, "ignore-unfixed", false, "leave out vulnerabilities with no fixed version")
@@ -89,6 +97,7 @@ be evaluated (status not_evaluated) is shown but never fails the run.
 	fl.StringArrayVar(&f.disable, "disable", nil, "do not run this image rule (ID or slug; repeatable)")
 	fl.StringArrayVar(&f.trusted, "trusted-registry", nil, "registry images may come from, for the image rules (host glob such as *.gcr.io; repeatable; default: any)")
 	addReportFlags(cmd, &rf)
+	cmd.Flags().Lookup("format").Usage = "output format: table, json, sarif, junit, or cyclonedx (the image's packages as a CycloneDX 1.6 SBOM; no database needed)"
 	cmd.Flags().Lookup("severity").Usage = "show only these severities (comma-separated: CRITICAL,HIGH,MEDIUM,LOW,INFO,UNKNOWN)"
 	return cmd
 }
@@ -175,7 +184,7 @@ func imageRulesOf(reg *rule.Registry, cfg *config.Config, disable []string) (*ru
 	return reg, run, sev, nil
 }
 
-func runImage(ctx context.Context, c *cobra.Command, e *env, f imageFlags, rf reportFlags, ref string) error {
+func runImage(ctx context.Context, c *cobra.Command, e *env, f *imageFlags, rf reportFlags, ref string) error {
 	sevFlags := rf.severity
 	rf.severity = nil
 	fmtName, _, err := checkReportFlags(rf)
@@ -209,27 +218,18 @@ func runImage(ctx context.Context, c *cobra.Command, e *env, f imageFlags, rf re
 	}
 	defer rep.abort()
 
-	path := f.dbPath
-	if path == "" {
-		p, err := db.DefaultPath()
-		if err != nil {
-			return &exitError{code: exitUsage, err: fmt.Errorf("%w; pass --db", err)}
-		}
-		path = p
+	if err := f.checkOffline(ref); err != nil {
+		return err
 	}
-	d, err := openDB(path)
+	d, err := f.db.open(e)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
 
-	img, err := image.Open(ctx, ref, image.Options{Platform: f.platform, Insecure: f.insecure})
+	img, inv, err := f.collect(ctx, e, ref)
 	if err != nil {
-		return &exitError{code: exitIncomplete, err: fmt.Errorf("opening image: %w", err)}
-	}
-	inv, err := inventory.Collect(ctx, img, inventory.Options{})
-	if err != nil {
-		return &exitError{code: exitIncomplete, err: err}
+		return err
 	}
 	res, err := scanImage(ref, img, inv, d, imageScanOptions{
 		IgnoreUnfixed: f.ignoreUnfixed, Rules: imgRules, Severity: sevOverride,
@@ -263,16 +263,20 @@ type imageResult struct {
 	Errors   []finding.FileError
 }
 
-// imageFacts builds what image rules examine from the opened image. The
-// inventory is the seam where the layer walk's notes (special files,
-// programs, secrets) are to come in; inv may be nil.
+// imageFacts builds what image rules examine: the opened image's identity
+// and config, with the layer walk's notes (special files, programs,
+// secrets) from the inventory; inv may be nil.
 func imageFacts(ref string, img *image.Image, inv *inventory.Inventory) *image.Facts {
-	_ = inv // Special, Programs and Secrets: to be filled from the walk.
-	cfg := img.Config
-	if cfg == nil {
-		cfg = &v1.ConfigFile{}
+	var facts image.Facts
+	if inv != nil {
+		facts = inv.Facts
 	}
-	return &image.Facts{Ref: ref, ID: img.ID.String(), Config: cfg, Layers: img.Layers}
+	facts.Ref, facts.ID, facts.Layers = ref, img.ID.String(), img.Layers
+	facts.Config = img.Config
+	if facts.Config == nil {
+		facts.Config = &v1.ConfigFile{}
+	}
+	return &facts
 }
 
 // scanImage matches the inventory's packages against the database and runs

@@ -3,8 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -214,7 +214,7 @@ func TestImageGateFlags(t *testing.T) {
 			}
 		})
 	}
-	for _, args := range [][]string{{"--severity", "SEVERE"}, {"--fail-on", "UNKNOWN"}, {"--format", "cyclonedx"}} {
+	for _, args := range [][]string{{"--severity", "SEVERE"}, {"--fail-on", "UNKNOWN"}, {"--format", "xml"}} {
 		if code, _, _ := fx.scan(t, args...); code != exitUsage {
 			t.Errorf("%v: exit %d, want 2", args, code)
 		}

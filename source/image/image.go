@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,6 +43,9 @@ type Options struct {
 	Insecure bool
 	// Keychain resolves registry credentials; nil means authn.DefaultKeychain.
 	Keychain authn.Keychain
+	// Transport carries registry requests; nil means go-containerregistry's
+	// default transport.
+	Transport http.RoundTripper
 }
 
 // Image is an opened image: the go-containerregistry handle, its config and
@@ -118,6 +122,13 @@ func Open(ctx context.Context, ref string, opts Options) (*Image, error) {
 	return out, nil
 }
 
+// SourceOf returns where Open would read ref from (one of the Source*
+// constants), without opening anything.
+func SourceOf(ref string) string {
+	source, _ := splitSource(ref)
+	return source
+}
+
 // splitSource separates an explicit source prefix, or guesses the source.
 func splitSource(ref string) (source, rest string) {
 	for _, p := range []struct{ prefix, source string }{
@@ -157,6 +168,9 @@ func openRemote(ctx context.Context, ref string, platform *v1.Platform, opts Opt
 		kc = authn.DefaultKeychain
 	}
 	ropts := []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(kc)}
+	if opts.Transport != nil {
+		ropts = append(ropts, remote.WithTransport(opts.Transport))
+	}
 	if platform != nil {
 		ropts = append(ropts, remote.WithPlatform(*platform))
 	}

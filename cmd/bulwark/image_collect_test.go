@@ -1,0 +1,80 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestImageCycloneDX: --format cyclonedx writes the inventory as an SBOM
+// without a database (--db names a file that does not exist).
+func TestImageCycloneDX(t *testing.T) {
+	fx := newImageFixture(t, "")
+	out := filepath.Join(t.TempDir(), "bom.json")
+	code, _, errOut := runCLI(t, "image", fx.ref, "--db", filepath.Join(t.TempDir(), "missing.db"), "--format", "cyclonedx", "--output", out)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bom struct {
+		BOMFormat   string `json:"bomFormat"`
+		SpecVersion string `json:"specVersion"`
+		Components  []struct {
+			Name, Version, PURL string
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(b, &bom); err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	got := map[string]string{}
+	for _, c := range bom.Components {
+		got[c.Name] = c.Version
+	}
+	if bom.BOMFormat != "CycloneDX" || bom.SpecVersion != "1.6" || got["musl"] != "1.2.4-r0" || got["lodash"] != "4.17.20" {
+		t.Errorf("bom %s %s, components %v", bom.BOMFormat, bom.SpecVersion, got)
+	}
+	// The schema validation of the document is vuln/sbom's test.
+}
+
+// TestImageOffline: --offline refuses registry references (exit 2, saying
+// what to do instead) and scans local sources.
+func TestImageOffline(t *testing.T) {
+	fx := newImageFixture(t, "")
+	code, _, errOut := runCLI(t, "image", "registry.example.com/app:1", "--db", fx.db, "--offline")
+	if code != exitUsage || !strings.Contains(errOut, "--offline") || !strings.Contains(errOut, "oci:DIR") {
+		t.Errorf("registry ref offline: exit %d: %s", code, errOut)
+	}
+	code, _, errOut = runCLI(t, "image", "registry.example.com/app:1", "--offline", "--format", "cyclonedx")
+	if code != exitUsage {
+		t.Errorf("registry ref offline, cyclonedx: exit %d: %s", code, errOut)
+	}
+	if code, _, errOut := fx.scan(t, "--offline", "--fail-on", "none"); code != exitOK {
+		t.Errorf("OCI layout offline: exit %d: %s", code, errOut)
+	}
+}
+
+// TestImageLayerCache: the first scan writes one cache entry per layer,
+// a second scan gives the same report, and --no-cache writes nothing.
+func TestImageLayerCache(t *testing.T) {
+	fx := newImageFixture(t, "")
+	cache := t.TempDir()
+	code1, out1, _ := fx.scan(t, "--format", "json", "--cache-dir", cache)
+	entries, _ := filepath.Glob(filepath.Join(cache, "sha256-*"))
+	if len(entries) != 2 {
+		t.Fatalf("cache entries %v, want one per layer", entries)
+	}
+	code2, out2, _ := fx.scan(t, "--format", "json", "--cache-dir", cache)
+	if code1 != code2 || out1 != out2 {
+		t.Errorf("warm scan differs: exit %d vs %d\n%s\n---\n%s", code1, code2, out1, out2)
+	}
+	empty := t.TempDir()
+	fx.scan(t, "--format", "json", "--cache-dir", empty, "--no-cache")
+	if entries, _ := filepath.Glob(filepath.Join(empty, "*")); len(entries) != 0 {
+		t.Errorf("--no-cache wrote %v", entries)
+	}
+}
