@@ -351,7 +351,8 @@ func FromFS(fsys *image.FS, layers []image.Layer) (*Inventory, error) {
 			}
 			d, err := apk.Parse(bytes.NewReader(f.Content))
 			if err != nil {
-				return nil, fmt.Errorf("%s: %w", p, err)
+				inv.Problems = append(inv.Problems, unreadable(p, err))
+				continue
 			}
 			for _, pr := range d.Problems {
 				inv.Problems = append(inv.Problems, fmt.Sprintf("%s: %v", p, pr))
@@ -366,7 +367,7 @@ func FromFS(fsys *image.FS, layers []image.Layer) (*Inventory, error) {
 			}
 			d, err := rpm.Parse(p, f.Content)
 			if err != nil {
-				inv.Problems = append(inv.Problems, fmt.Sprintf("%s: %v", p, err))
+				inv.Problems = append(inv.Problems, unreadable(p, err))
 				continue
 			}
 			for _, pr := range d.Problems {
@@ -381,7 +382,8 @@ func FromFS(fsys *image.FS, layers []image.Layer) (*Inventory, error) {
 			}
 			d, err := dpkg.Parse(p, bytes.NewReader(f.Content))
 			if err != nil {
-				return nil, fmt.Errorf("%s: %w", p, err)
+				inv.Problems = append(inv.Problems, unreadable(p, err))
+				continue
 			}
 			for _, pr := range d.Problems {
 				inv.Problems = append(inv.Problems, fmt.Sprintf("%s: %v", p, pr))
@@ -403,6 +405,15 @@ func FromFS(fsys *image.FS, layers []image.Layer) (*Inventory, error) {
 	inv.attributeOS(fsys, rel, layerOf)
 	inv.addLang(fsys, paths, layerOf)
 	return inv, nil
+}
+
+// unreadable describes a package database that could not be read at all:
+// its packages are missing from the inventory, the rest of the image is
+// still read. The path is named once, whether or not the parser's error
+// already starts with it.
+func unreadable(p string, err error) string {
+	msg := strings.TrimPrefix(err.Error(), p+": ")
+	return fmt.Sprintf("%s: database not read, its packages are missing: %s", p, msg)
 }
 
 // attributeOS moves each OS package to the layer that introduced it: the
