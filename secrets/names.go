@@ -1,6 +1,8 @@
-// Package secrets holds the heuristics the rules share to tell a
-// credential from a setting: which variable or label names hold one, and
-// which values are placeholders, switches or generated-looking strings.
+// Package secrets finds credentials: the heuristics the rules share to
+// tell a credential from a setting (which variable or label names hold
+// one, and which values are placeholders, switches or generated-looking
+// strings), a text scanner for configuration documents (ScanText), and a
+// scanner for the files of container image layers (Candidate and Scan).
 package secrets
 
 import (

@@ -412,14 +412,14 @@ func lineSetting(line string) (name string, ok bool) {
 	return "", false
 }
 
-// Scan finds the credentials of a text, such as a configuration file held
+// ScanText finds the credentials of a text, such as a configuration file held
 // in a ConfigMap: private key blocks (with a body), tokens of a known
 // form, URLs with a password, password hashes, and settings whose name
 // holds a credential and whose value is a literal one (Setting), written
 // as properties, .env, INI, YAML, JSON or XML lines, or as pairs inside a
 // line (connection and query strings, --flag=value). Settings on comment
 // lines are not read; tokens are found there too. One match per line.
-func Scan(text string) []Match {
+func ScanText(text string) []Match {
 	var out []Match
 	lines := strings.Split(text, "\n")
 	for i := 0; i < len(lines); i++ {
@@ -465,15 +465,15 @@ func Scan(text string) []Match {
 
 // Value judges a value held under a name, such as a ConfigMap key or a
 // Secret key and its (decoded) value. A value of several lines is a
-// document, read with Scan. A single line is read with Scan too (it may
+// document, read with ScanText. A single line is read with ScanText too (it may
 // be a token or a connection string), and else is a credential when the
 // name says so (Setting): its Match has Name set to name.
 func Value(name, value string) []Match {
 	value = strings.TrimRight(value, "\r\n")
 	if strings.Contains(value, "\n") {
-		return Scan(value)
+		return ScanText(value)
 	}
-	if ms := Scan(value); len(ms) > 0 {
+	if ms := ScanText(value); len(ms) > 0 {
 		return ms
 	}
 	if Setting(name, value) {
