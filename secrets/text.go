@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+
+	"github.com/bulwark-sec/bulwark/finding"
 )
 
 // Match is a credential found in a text.
@@ -32,22 +34,26 @@ var tokenForms = []struct {
 	// none of them is not run through re.
 	hints []string
 	what  string
-	re    *regexp.Regexp
+	// kind and title name the credential in a Hit; sev is how bad its
+	// leak is.
+	kind, title string
+	sev         finding.Severity
+	re          *regexp.Regexp
 }{
-	{[]string{"AKIA", "ASIA", "ABIA", "ACCA"}, "an AWS access key ID", regexp.MustCompile(`\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b`)},
-	{[]string{"gh"}, "a GitHub token", regexp.MustCompile(`\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b`)},
-	{[]string{"github_pat_"}, "a GitHub token", regexp.MustCompile(`\bgithub_pat_[A-Za-z0-9_]{80,}`)},
-	{[]string{"glpat-"}, "a GitLab token", regexp.MustCompile(`\bglpat-[A-Za-z0-9_-]{20,}`)},
-	{[]string{"xox"}, "a Slack token", regexp.MustCompile(`\bxox[abposr]-[0-9]{8,}-[A-Za-z0-9-]{10,}`)},
-	{[]string{"hooks.slack.com"}, "a Slack webhook URL", regexp.MustCompile(`https://hooks\.slack\.com/(?:services|workflows|triggers)/T[A-Z0-9]{6,}/[A-Z0-9]{6,}/[A-Za-z0-9]{20,}`)},
-	{[]string{"_live_"}, "a Stripe live key", regexp.MustCompile(`\b(?:sk|rk)_live_[A-Za-z0-9]{24,}`)},
-	{[]string{"AIza"}, "a Google API key", regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{35}\b`)},
-	{[]string{"npm_"}, "an npm token", regexp.MustCompile(`\bnpm_[A-Za-z0-9]{36}\b`)},
-	{[]string{"SG."}, "a SendGrid API key", regexp.MustCompile(`\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b`)},
-	{[]string{"T3BlbkFJ"}, "an OpenAI API key", regexp.MustCompile(`\bsk-(?:proj-)?[A-Za-z0-9_-]{16,}T3BlbkFJ[A-Za-z0-9_-]{16,}`)},
-	{[]string{"pypi-"}, "a PyPI token", regexp.MustCompile(`\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}`)},
-	{[]string{"eyJ"}, "a JSON Web Token", regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,}`)},
-	{[]string{"$2"}, "a bcrypt password hash", regexp.MustCompile(`\$2[abxy]?\$[0-9]{2}\$[./A-Za-z0-9]{53}`)},
+	{[]string{"AKIA", "ASIA", "ABIA", "ACCA"}, "an AWS access key ID", kindAWSKeyID, "AWS access key ID", finding.Low, regexp.MustCompile(`\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b`)},
+	{[]string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_"}, "a GitHub token", "github-token", "GitHub token", finding.Critical, regexp.MustCompile(`\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b`)},
+	{[]string{"github_pat_"}, "a GitHub token", "github-token", "GitHub fine-grained token", finding.Critical, regexp.MustCompile(`\bgithub_pat_[A-Za-z0-9_]{80,}`)},
+	{[]string{"glpat-"}, "a GitLab token", "gitlab-token", "GitLab personal access token", finding.Critical, regexp.MustCompile(`\bglpat-[A-Za-z0-9_-]{20,}`)},
+	{[]string{"xox"}, "a Slack token", "slack-token", "Slack token", finding.High, regexp.MustCompile(`\bxox[abposr]-[0-9]{8,}-[A-Za-z0-9-]{10,}`)},
+	{[]string{"hooks.slack.com"}, "a Slack webhook URL", "slack-webhook", "Slack webhook URL", finding.Medium, regexp.MustCompile(`https://hooks\.slack\.com/(?:services|workflows|triggers)/T[A-Z0-9]{6,}/[A-Z0-9]{6,}/[A-Za-z0-9]{20,}`)},
+	{[]string{"_live_"}, "a Stripe live key", "stripe-key", "Stripe live secret key", finding.Critical, regexp.MustCompile(`\b(?:sk|rk)_live_[A-Za-z0-9]{24,}`)},
+	{[]string{"AIza"}, "a Google API key", "google-api-key", "Google API key", finding.High, regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{35}\b`)},
+	{[]string{"npm_"}, "an npm token", "npm-token", "npm access token", finding.Critical, regexp.MustCompile(`\bnpm_[A-Za-z0-9]{36}\b`)},
+	{[]string{"SG."}, "a SendGrid API key", "sendgrid-key", "SendGrid API key", finding.High, regexp.MustCompile(`\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b`)},
+	{[]string{"T3BlbkFJ"}, "an OpenAI API key", "openai-key", "OpenAI API key", finding.High, regexp.MustCompile(`\bsk-(?:proj-)?[A-Za-z0-9_-]{16,}T3BlbkFJ[A-Za-z0-9_-]{16,}`)},
+	{[]string{"pypi-"}, "a PyPI token", "pypi-token", "PyPI upload token", finding.High, regexp.MustCompile(`\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}`)},
+	{[]string{"eyJ"}, "a JSON Web Token", "jwt", "JSON Web Token", finding.Medium, regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,}`)},
+	{[]string{"$2"}, "a bcrypt password hash", "bcrypt-hash", "bcrypt password hash", finding.Low, regexp.MustCompile(`\$2[abxy]?\$[0-9]{2}\$[./A-Za-z0-9]{53}`)},
 }
 
 // dummyRe matches what documentation puts in a token's place: EXAMPLE
@@ -129,15 +135,9 @@ func Form(line string) string {
 		return formRest(line)
 	}
 	for _, m := range urlPasswordRe.FindAllString(line, -1) {
-		u, err := url.Parse(m)
-		if err != nil || u.User == nil {
-			continue
+		if _, _, ok := urlPassword(m); ok {
+			return "a URL with an embedded password"
 		}
-		pw, ok := u.User.Password()
-		if !ok || Placeholder(pw) || Templated(pw) || Dummy(pw) || credentialWords[strings.ToLower(pw)] || pw == u.User.Username() {
-			continue
-		}
-		return "a URL with an embedded password"
 	}
 	return formRest(line)
 }
@@ -384,32 +384,39 @@ func commentLine(t string) bool {
 // lineSetting returns the first setting of a line that holds a literal
 // credential.
 func lineSetting(line string) (name string, ok bool) {
+	name, _, ok = lineSettingFunc(line, Setting)
+	return name, ok
+}
+
+// lineSettingFunc returns the first setting of a line whose name and
+// value accept takes.
+func lineSettingFunc(line string, accept func(name, value string) bool) (name, value string, ok bool) {
 	t := strings.TrimSpace(line)
 	if t == "" || commentLine(t) {
-		return "", false
+		return "", "", false
 	}
 	if m := xmlSettingRe.FindStringSubmatch(t); m != nil && m[1] == m[3] {
-		if Setting(m[1], m[2]) {
-			return m[1], true
+		if accept(m[1], m[2]) {
+			return m[1], m[2], true
 		}
-		return "", false
+		return "", "", false
 	}
 	if m := settingRe.FindStringSubmatch(t); m != nil && (m[2] == "=" || m[3] == "" || strings.ContainsAny(m[3][:1], " \t\"'")) {
-		if v, ok := settingValue(m[3]); ok && Setting(m[1], v) {
-			return m[1], true
+		if v, ok := settingValue(m[3]); ok && accept(m[1], v) {
+			return m[1], v, true
 		}
 	}
 	for _, m := range jsonPairRe.FindAllStringSubmatch(t, -1) {
-		if Setting(m[1], m[2]) {
-			return m[1], true
+		if accept(m[1], m[2]) {
+			return m[1], m[2], true
 		}
 	}
 	for _, m := range inlinePairRe.FindAllStringSubmatch(t, -1) {
-		if Setting(m[1], m[2]) {
-			return m[1], true
+		if accept(m[1], m[2]) {
+			return m[1], m[2], true
 		}
 	}
-	return "", false
+	return "", "", false
 }
 
 // ScanText finds the credentials of a text, such as a configuration file held
