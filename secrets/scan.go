@@ -481,7 +481,7 @@ func (s *fileScan) urls() {
 		if !strings.Contains(text, "@") {
 			return
 		}
-		for _, m := range urlPasswordRe.FindAllString(text, -1) {
+		for _, m := range userinfoURLs(text) {
 			if u, pw, ok := urlPassword(m); ok {
 				s.add(line, kind, title, finding.High, fmt.Sprintf("%s://%s:%s@%s", u.Scheme, u.User.Username(), mask(pw, 0), u.Host))
 				return
@@ -489,6 +489,45 @@ func (s *fileScan) urls() {
 		}
 	})
 }
+
+// userinfoURLs returns the URLs of a line whose authority has a user
+// and a password (scheme://user:password@host...), found from each
+// "://" rather than by a pattern run over the whole line.
+func userinfoURLs(line string) []string {
+	var out []string
+	for i := 0; ; {
+		j := strings.Index(line[i:], "://")
+		if j < 0 {
+			return out
+		}
+		at := i + j
+		i = at + 3
+		start := at
+		for start > 0 && schemeChar(line[start-1]) {
+			start--
+		}
+		for start < at && !isLetter(line[start]) {
+			start++ // a scheme starts with a letter
+		}
+		if start == at {
+			continue
+		}
+		end := i
+		for end < len(line) && !strings.ContainsRune(" \t'\"<>`/?#", rune(line[end])) {
+			end++
+		}
+		authority := line[i:end]
+		if k := strings.LastIndexByte(authority, '@'); k > 0 && strings.IndexByte(authority[:k], ':') >= 0 {
+			out = append(out, line[start:end])
+		}
+	}
+}
+
+func schemeChar(c byte) bool {
+	return isLetter(c) || c >= '0' && c <= '9' || c == '+' || c == '.' || c == '-'
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
 // encodedKeys finds base64-encoded private key blocks (kubeconfig's
 // client-key-data).

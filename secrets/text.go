@@ -395,10 +395,17 @@ func lineSettingFunc(line string, accept func(name, value string) bool) (name, v
 	if t == "" || commentLine(t) {
 		return "", "", false
 	}
-	if m := xmlSettingRe.FindStringSubmatch(t); m != nil && m[1] == m[3] {
-		if accept(m[1], m[2]) {
-			return m[1], m[2], true
+	// Each pattern runs only on lines holding the characters it needs.
+	if t[0] == '<' {
+		if m := xmlSettingRe.FindStringSubmatch(t); m != nil && m[1] == m[3] {
+			if accept(m[1], m[2]) {
+				return m[1], m[2], true
+			}
+			return "", "", false
 		}
+	}
+	hasEq, hasColon := strings.IndexByte(t, '=') >= 0, strings.IndexByte(t, ':') >= 0
+	if !hasEq && !hasColon {
 		return "", "", false
 	}
 	if m := settingRe.FindStringSubmatch(t); m != nil && (m[2] == "=" || m[3] == "" || strings.ContainsAny(m[3][:1], " \t\"'")) {
@@ -406,14 +413,18 @@ func lineSettingFunc(line string, accept func(name, value string) bool) (name, v
 			return m[1], v, true
 		}
 	}
-	for _, m := range jsonPairRe.FindAllStringSubmatch(t, -1) {
-		if accept(m[1], m[2]) {
-			return m[1], m[2], true
+	if hasColon && strings.Contains(t, `":`) || strings.Contains(t, `" :`) {
+		for _, m := range jsonPairRe.FindAllStringSubmatch(t, -1) {
+			if accept(m[1], m[2]) {
+				return m[1], m[2], true
+			}
 		}
 	}
-	for _, m := range inlinePairRe.FindAllStringSubmatch(t, -1) {
-		if accept(m[1], m[2]) {
-			return m[1], m[2], true
+	if hasEq {
+		for _, m := range inlinePairRe.FindAllStringSubmatch(t, -1) {
+			if accept(m[1], m[2]) {
+				return m[1], m[2], true
+			}
 		}
 	}
 	return "", "", false
