@@ -413,7 +413,7 @@ func lineSettingFunc(line string, accept func(name, value string) bool) (name, v
 			return m[1], v, true
 		}
 	}
-	if hasColon && strings.Contains(t, `":`) || strings.Contains(t, `" :`) {
+	if hasColon && strings.IndexByte(t, '"') >= 0 {
 		for _, m := range jsonPairRe.FindAllStringSubmatch(t, -1) {
 			if accept(m[1], m[2]) {
 				return m[1], m[2], true
