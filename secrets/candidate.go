@@ -81,32 +81,24 @@ func cleanPath(p string) string {
 
 // Candidate reports whether a file of a layer is worth reading for
 // credentials, from its path and size alone, so that the layer walk can
-// skip the rest without reading it. Files named for credentials (.env,
-// *.pem, *.key, id_rsa, .netrc, .npmrc, .pypirc, .git-credentials,
-// .docker/config.json, .aws/credentials, ...) are candidates anywhere.
-// Other files are not when they are empty or larger than MaxSize, have a
-// binary or data extension (images, fonts, archives, shared objects,
-// .pyc, .class, source maps, message catalogues, man pages,
-// certificates), lie under documentation, locale, package-manager,
-// firmware, CA-certificate or cache folders (usr/share/doc,
-// var/lib/dpkg, etc/ssl/certs, ...), lie in a test, fixture or example
-// folder (node_modules/x/test, usr/lib/python3.12/test, testdata), or are
-// Go test files and dependency lock files.
+// skip the rest without reading it. Files are not candidates when they
+// are empty or larger than MaxSize, lie under documentation, locale,
+// package-manager, firmware, CA-certificate or cache folders
+// (usr/share/doc, var/lib/dpkg, etc/ssl/certs, ...), or lie in a test,
+// fixture or example folder (node_modules/x/test/fixtures,
+// usr/lib/python3.12/test, testdata: packages ship well-known test keys
+// there). Otherwise files named for credentials (.env, *.pem, *.key,
+// id_rsa, .netrc, .npmrc, .pypirc, .git-credentials, .docker/config.json,
+// .aws/credentials, ...) are candidates whatever their extension, and
+// other files unless they have a binary or data extension (images,
+// fonts, archives, shared objects, .pyc, .class, source maps, message
+// catalogues, certificates) or are Go test files or dependency lock
+// files.
 func Candidate(p string, size int64) bool {
 	if size <= 0 || size > MaxSize {
 		return false
 	}
 	p = cleanPath(p)
-	base := path.Base(p)
-	if credentialNames[base] || credentialExts[path.Ext(base)] || strings.HasPrefix(base, ".env.") ||
-		strings.HasSuffix(p, ".aws/credentials") || strings.HasSuffix(p, ".docker/config.json") {
-		return !strings.HasPrefix(p, "usr/share/doc/")
-	}
-	ext := strings.ToLower(path.Ext(base))
-	if binaryExts[ext] || strings.Contains(base, ".so.") || strings.HasSuffix(base, "_test.go") || lockNames[base] ||
-		strings.HasSuffix(base, ".min.css") {
-		return false
-	}
 	for _, d := range skippedDirs {
 		if strings.HasPrefix(p, d) {
 			return false
@@ -117,5 +109,12 @@ func Candidate(p string, size int64) bool {
 			return false
 		}
 	}
-	return true
+	base := path.Base(p)
+	if credentialNames[base] || credentialExts[path.Ext(base)] || strings.HasPrefix(base, ".env.") ||
+		strings.HasSuffix(p, ".aws/credentials") || strings.HasSuffix(p, ".docker/config.json") {
+		return true
+	}
+	ext := strings.ToLower(path.Ext(base))
+	return !binaryExts[ext] && !strings.Contains(base, ".so.") && !strings.HasSuffix(base, "_test.go") && !lockNames[base] &&
+		!strings.HasSuffix(base, ".min.css")
 }

@@ -66,6 +66,8 @@ var allowTokens = map[string]bool{
 	"expiration": true, "lifetime": true, "duration": true, "rotation": true, "regex": true, "pattern": true,
 	"header": true, "prefix": true, "format": true, "field": true, "source": true, "strategy": true,
 	"hint": true, "prompt": true, "algorithm": true, "complexity": true, "strength": true, "spec": true,
+	"encryption": true, "hash": true, "hashing": true, "scheme": true, "cipher": true, "digest": true, "encoding": true,
+	"helper": true, "plugin": true, "backend": true, "command": true,
 }
 
 // nameParts splits a name into lower-case words at '_', '.', '-', '/' and

@@ -200,7 +200,8 @@ func TestCandidate(t *testing.T) {
 		{"usr/share/doc/openssl/README", 100, false},
 		{"usr/share/man/man1/ls.1.gz", 100, false},
 		{"usr/share/locale/de/LC_MESSAGES/app.mo", 100, false},
-		{"usr/lib/python3.12/test/keycert.pem", 100, true}, // named for a key: read; Scan decides
+		{"usr/lib/python3.12/test/keycert.pem", 100, false}, // a well-known test key
+		{"app/node_modules/ws/test/fixtures/agent1-key.pem", 100, false},
 		{"usr/lib/python3.12/test/test_ssl.py", 100, false},
 		{"app/node_modules/ws/test/fixtures/key.js", 100, false},
 		{"usr/lib/x86_64-linux-gnu/libssl.so.3", 100, false},
@@ -312,4 +313,20 @@ func FuzzScan(f *testing.F) {
 		}
 		Candidate(p, int64(len(content)))
 	})
+}
+
+// TestScanSystemConfigs reads settings of configuration files that
+// distribution packages install: none is a credential.
+func TestScanSystemConfigs(t *testing.T) {
+	for p, text := range map[string]string{
+		"etc/postgresql/16/main/postgresql.conf":     "ssl_key_file = '/etc/ssl/private/ssl-cert-snakeoil.key'\npassword_encryption = scram-sha-256\n#password_encryption = md5\n",
+		"etc/ssh/sshd_config":                        "PasswordAuthentication no\n#PermitEmptyPasswords no\n",
+		"etc/java-17-openjdk/security/java.security": "keystore.type=pkcs12\njdk.tls.keyLimits=AES/GCM/NoPadding KeyUpdate 2^37\n",
+		"etc/ssl/openssl.cnf":                        "default_keyfile = privkey.pem\n# input_password = secret\ninput_password = secret\n",
+		"etc/git/config.ini":                         "[credential]\n\thelper = store\ncredential_helper = osxkeychain\n",
+	} {
+		if hits := Scan(p, []byte(text)); len(hits) > 0 {
+			t.Errorf("Scan(%s) = %+v", p, hits)
+		}
+	}
 }
