@@ -42,7 +42,8 @@ var binaryExts = map[string]bool{
 }
 
 // skippedDirs are folders whose files are documentation, package-manager
-// state, data or caches, never an application's configuration: the
+// state, data or caches, never an application's configuration, and the
+// Go toolchain's tree (its sources hold test keys outside testdata): the
 // path prefixes Candidate refuses.
 var skippedDirs = []string{
 	"usr/share/doc/", "usr/share/man/", "usr/share/info/", "usr/share/locale/", "usr/share/i18n/",
@@ -52,7 +53,7 @@ var skippedDirs = []string{
 	"usr/include/", "usr/lib/locale/", "usr/lib/udev/", "usr/lib/firmware/", "lib/firmware/", "lib/modules/",
 	"usr/lib/modules/", "etc/ssl/certs/", "etc/pki/ca-trust/", "etc/ca-certificates/", "var/lib/dpkg/",
 	"var/lib/apt/", "var/lib/rpm/", "var/lib/yum/", "var/lib/dnf/", "lib/apk/db/", "var/cache/", "var/log/",
-	"proc/", "sys/", "dev/", "usr/local/go/pkg/", "usr/local/go/test/", "usr/local/go/doc/",
+	"proc/", "sys/", "dev/", "usr/local/go/", "usr/lib/go-", "usr/lib/golang/",
 }
 
 // testDirs are folder names that hold tests, fixtures and examples:
@@ -63,7 +64,13 @@ var testDirs = map[string]bool{
 	"test": true, "tests": true, "testdata": true, "__tests__": true, "fixtures": true, "__fixtures__": true,
 	"testing": true, "test-data": true, "test_data": true, "testcases": true, "spec": true, "specs": true,
 	"examples": true, "example": true, "samples": true, "sample": true, "selftest": true, "SelfTest": true,
+	"dummyserver": true, "demo": true, "demos": true, "testcerts": true, "test-certs": true,
 }
+
+// skippedTrees are folders skipped wherever they are: the Go module
+// cache (every dependency's whole source, test keys included) and
+// per-user caches.
+var skippedTrees = []string{"go/pkg/mod/", ".cache/"}
 
 // lockNames are dependency lock files: integrity hashes and versions,
 // large, with nothing that is a credential.
@@ -84,7 +91,8 @@ func cleanPath(p string) string {
 // skip the rest without reading it. Files are not candidates when they
 // are empty or larger than MaxSize, lie under documentation, locale,
 // package-manager, firmware, CA-certificate or cache folders
-// (usr/share/doc, var/lib/dpkg, etc/ssl/certs, ...), or lie in a test,
+// (usr/share/doc, var/lib/dpkg, etc/ssl/certs, the Go toolchain and
+// module cache, .cache, ...), or lie in a test,
 // fixture or example folder (node_modules/x/test/fixtures,
 // usr/lib/python3.12/test, testdata: packages ship well-known test keys
 // there). Otherwise files named for credentials (.env, *.pem, *.key,
@@ -101,6 +109,11 @@ func Candidate(p string, size int64) bool {
 	p = cleanPath(p)
 	for _, d := range skippedDirs {
 		if strings.HasPrefix(p, d) {
+			return false
+		}
+	}
+	for _, d := range skippedTrees {
+		if strings.HasPrefix(p, d) || strings.Contains(p, "/"+d) {
 			return false
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -99,8 +100,19 @@ func Scan(path string, content []byte) []Hit {
 	s.tokens()
 	s.urls()
 	s.encodedKeys()
-	if configFile(s.path) && !thirdParty(s.path) && !template(s.path) {
+	third := thirdParty(s.path)
+	if configFile(s.path) && !third && !template(s.path) && !packageDefaults[s.path] {
 		s.settings()
+	}
+	if third {
+		s.hits = slices.DeleteFunc(s.hits, func(h Hit) bool { return weakKinds[h.Kind] })
+		for i, h := range s.hits {
+			if h.Kind == kindPrivateKey && h.Severity > finding.Low {
+				// Published with the package: a test or demo key, or one
+				// anyone can download; still worth knowing it is there.
+				s.hits[i].Severity, s.hits[i].Title = finding.Low, h.Title+" shipped in an installed package's files"
+			}
+		}
 	}
 	sort.SliceStable(s.hits, func(i, j int) bool { return s.hits[i].Line < s.hits[j].Line })
 	return s.hits
@@ -544,22 +556,50 @@ func (s *fileScan) encodedKeys() {
 var settingWords = []string{"pass", "secret", "token", "key", "auth", "cred", "pwd"}
 
 // settings finds generic settings that hold a literal credential with
-// enough entropy (Setting, and the thresholds above).
+// enough entropy (Setting, and the thresholds above), without spaces (a
+// value with spaces is prose: "A challenge password"), and not an
+// identifier that names a credential ("NextToken"). XML comments, also
+// over several lines, are not read.
 func (s *fileScan) settings() {
-	accept := func(name, value string) bool { return Setting(name, value) && entropic(value) }
+	accept := func(name, value string) bool {
+		return Setting(name, value) && entropic(value) && !credentialIdentifier(value) && !strings.ContainsAny(strings.TrimSpace(value), " \t")
+	}
+	inComment := false // inside an XML comment of several lines
 	for n, line := range strings.Split(string(s.text), "\n") {
+		if inComment {
+			if _, after, ok := strings.Cut(line, "-->"); ok {
+				inComment, line = false, after
+			} else {
+				continue
+			}
+		}
+		if before, after, ok := strings.Cut(line, "<!--"); ok {
+			line = before
+			inComment = !strings.Contains(after, "-->")
+		}
 		if s.seen[n+1] || len(line) > 4096 || !containsAny(strings.ToLower(line), settingWords) {
 			continue
 		}
 		line = strings.TrimSuffix(line, "\r")
-		if i := strings.Index(line, "<!--"); i > 0 {
-			line = line[:i] // a trailing XML comment
-		}
 		if name, value, ok := lineSettingFunc(line, accept); ok {
 			s.add(n+1, kindConfigSecret, fmt.Sprintf("credential in setting %q", name), finding.Medium,
 				name+"="+mask(strings.TrimSpace(value), 0))
 		}
 	}
+}
+
+// credentialIdentifier reports whether a value is an identifier that
+// names a credential rather than holding one: letters, '_', '-' and '.'
+// only, with a credential word in it ("NextToken", "db.password",
+// "AUTH_SECRET_NAME").
+func credentialIdentifier(v string) bool {
+	for _, c := range v {
+		if !isLetter(byte(c)) && c != '_' && c != '-' && c != '.' || c > 127 {
+			return false
+		}
+	}
+	l := strings.ToLower(v)
+	return containsAny(l, []string{"token", "password", "passwd", "secret", "key", "credential", "auth"})
 }
 
 // entropic reports whether a value passes the entropy thresholds.
@@ -624,12 +664,29 @@ func template(p string) bool {
 	return strings.Contains(base, "example") || strings.Contains(base, "sample")
 }
 
-// thirdPartyDirs are folders that hold installed packages: their
-// configuration files are samples and defaults, so generic settings are
-// not read there (tokens and keys still are).
+// thirdPartyDirs are folders that hold installed packages and vendored
+// code. Their configuration files are samples and defaults, their
+// sources hold documentation examples (http://user:pass@host) and
+// public client keys (a Google API key in an SDK), so only the strong
+// kinds are reported there (see weakKinds), and private keys as LOW.
 var thirdPartyDirs = []string{
-	"node_modules/", "site-packages/", "dist-packages/", "/gems/", "vendor/", "usr/lib/python", "usr/local/lib/python",
-	"usr/share/", "go/pkg/mod/", ".cargo/registry/", "usr/lib/jvm/", "usr/local/go/", "usr/lib/ruby/", "usr/lib/node_modules/",
+	"node_modules/", "site-packages/", "dist-packages/", "/gems/", "vendor/", "third_party/", "third-party/", "thirdparty/",
+	"usr/lib/", "usr/lib64/", "lib/", "usr/local/lib/", "usr/share/", "go/pkg/mod/", ".cargo/registry/", "usr/local/go/",
+}
+
+// packageDefaults are configuration files that distributions install
+// with sample credentials in example sections (openssl.cnf's CMP
+// section has "secret = pass:insta"): generic settings are not read in
+// them.
+var packageDefaults = map[string]bool{
+	"etc/ssl/openssl.cnf": true, "etc/pki/tls/openssl.cnf": true, "usr/lib/ssl/openssl.cnf": true, "etc/ssl/openssl.cnf.dist": true,
+}
+
+// weakKinds are the kinds of hit a third-party tree does not report:
+// generic settings, URLs with a password, AWS key IDs without a secret,
+// Google API keys (public client keys), JWTs and password hashes.
+var weakKinds = map[string]bool{
+	kindConfigSecret: true, kindURL: true, kindAWSKeyID: true, "google-api-key": true, "jwt": true, "bcrypt-hash": true,
 }
 
 // thirdParty reports whether a path lies in an installed package's tree.

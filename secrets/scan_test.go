@@ -133,6 +133,14 @@ func TestScanCases(t *testing.T) {
 		{"app/settings.ini", "[db]\npassword = hunter22\n", ""},
 		{"usr/lib/python3.12/site-packages/x/conf.ini", "password = Kx8vP2qLm9Rt\n", ""},
 		{"etc/mysql/debian.cnf", "[client]\nuser     = debian-sys-maint\npassword = Qz7pWm2XkL9vRt4B\n", "3 config-secret MEDIUM"},
+		{"app/settings.ini", "[db]\npassword = # set at deploy time\nchallengePassword = A challenge password\n", ""},
+		{"etc/maven/settings.xml", "<!--\n<server>\n  <password>Kx8vP2qLm9Rt</password>\n</server>\n-->\n<password>Qz7pWm2XkL9vRt4B</password>\n", "6 config-secret MEDIUM"},
+		{"etc/ssl/openssl.cnf", "[cmp]\nsecret = pass:insta\n", ""},
+		{"app/paginators.json", `{"input_token": "NextToken", "output_token": "NextPageToken"}`, ""},
+		// Installed packages: keys are LOW, weak kinds are not reported.
+		{"usr/lib/python3/dist-packages/moto/ca.key", "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAx3Yq1ZrM8mQb9pN0vL2wE4tYc7hJ6kD5sF3gH2jK1lM0nB9v\n-----END RSA PRIVATE KEY-----\n", "1 private-key LOW"},
+		{"usr/lib/tcl8/http.tm", "# http://jschmoe:xyzzy@www.bogus.net:8000/\nkey = AIzaSyD3kR9vX2mQ7pL4nB8wT1cY6hJ0fG5sE2a\n", ""},
+		{"usr/lib/node_modules/x/index.js", "const t = 'ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d'\n", "1 github-token CRITICAL"},
 		// netrc: apt's auth.conf has the same format.
 		{"etc/apt/auth.conf", "machine deb.corp.io login ci password Zx9vQ2mK7pL4r\n", "1 netrc-password HIGH"},
 		{"root/.netrc", "machine a login b password changeme\ndefault login anonymous password user@\n", ""},
@@ -211,6 +219,10 @@ func TestCandidate(t *testing.T) {
 		{"app/package-lock.json", 100, false},
 		{"var/lib/dpkg/status", 100, false},
 		{"etc/ssl/certs/ca-certificates.crt", 100, false},
+		{"root/go/pkg/mod/k8s.io/apiserver@v0.32.0/pkg/admission/plugin/webhook/testcerts/certs.go", 100, false},
+		{"go/pkg/mod/github.com/x/y@v1.0.0/keys.go", 100, false},
+		{"root/.cache/pip/http/x", 100, false},
+		{"usr/local/go/src/crypto/x509/platform_root_key.pem", 100, false},
 	} {
 		if got := Candidate(tc.path, tc.size); got != tc.want {
 			t.Errorf("Candidate(%q, %d) = %v, want %v", tc.path, tc.size, got, tc.want)

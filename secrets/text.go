@@ -339,7 +339,7 @@ var jsonPairRe = regexp.MustCompile(`"([A-Za-z_][A-Za-z0-9_.\-]*)"\s*:\s*"((?:[^
 // settingValue cleans a value as written after a setting's name: quotes
 // removed, a trailing comma (JSON) or semicolon and an inline comment cut.
 // ok is false for values that open a structure (a YAML block, a mapping,
-// a list), an anchor or alias.
+// a list), an anchor or alias, and for a comment alone.
 func settingValue(v string) (string, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -358,8 +358,8 @@ func settingValue(v string) (string, bool) {
 			}
 		}
 		return strings.TrimRight(v[1:], `"',;`), true
-	case '{', '[', '|', '>', '&', '*':
-		return "", false
+	case '{', '[', '|', '>', '&', '*', '#':
+		return "", false // a structure, an anchor or alias, or only a comment
 	}
 	if i := strings.Index(v, " #"); i >= 0 {
 		v = v[:i]
