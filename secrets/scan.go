@@ -213,8 +213,11 @@ func (s *fileScan) pem() {
 			sev = finding.Medium // a passphrase protects it
 		}
 		title := strings.TrimPrefix(strings.TrimPrefix(pemWhat(label), "an "), "a ")
-		if strings.Contains(pathBase(s.path), "snakeoil") {
+		switch base := pathBase(s.path); {
+		case strings.Contains(base, "snakeoil"):
 			sev, title = finding.Low, title+" (Debian's self-signed snakeoil key, made at install)"
+		case strings.HasPrefix(s.path, "etc/ssh/ssh_host_") && strings.HasSuffix(base, "_key"):
+			title = "SSH host " + title + " (made at install: every container of the image shares it)"
 		}
 		s.add(s.lineOf(at), kindPrivateKey, title, sev, "-----BEGIN "+label+"----- ********")
 	}

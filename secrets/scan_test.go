@@ -141,6 +141,7 @@ func TestScanCases(t *testing.T) {
 		{"usr/lib/python3/dist-packages/moto/ca.key", "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAx3Yq1ZrM8mQb9pN0vL2wE4tYc7hJ6kD5sF3gH2jK1lM0nB9v\n-----END RSA PRIVATE KEY-----\n", "1 private-key LOW"},
 		{"usr/lib/tcl8/http.tm", "# http://jschmoe:xyzzy@www.bogus.net:8000/\nkey = AIzaSyD3kR9vX2mQ7pL4nB8wT1cY6hJ0fG5sE2a\n", ""},
 		{"usr/lib/node_modules/x/index.js", "const t = 'ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d'\n", "1 github-token CRITICAL"},
+		{"etc/ssh/ssh_host_ed25519_key", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH PRIVATE KEY-----\n", "1 private-key HIGH"},
 		// netrc: apt's auth.conf has the same format.
 		{"etc/apt/auth.conf", "machine deb.corp.io login ci password Zx9vQ2mK7pL4r\n", "1 netrc-password HIGH"},
 		{"root/.netrc", "machine a login b password changeme\ndefault login anonymous password user@\n", ""},
