@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"path"
 	"regexp"
-	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -79,7 +78,9 @@ const maxAWSDistance = 5
 // forms (GitHub, GitLab, Slack, Stripe, npm, PyPI, Google, SendGrid,
 // OpenAI, JWT), URLs with a password and base64-encoded key blocks.
 // Documentation dummies (EXAMPLE, XXXXXXXX, ${VAR}, changeme) do not
-// count. Binary contents (a NUL byte in the first 8000 bytes) and
+// count. In the trees of installed packages (node_modules,
+// site-packages, usr/lib, vendor, ...) only the strong kinds are
+// reported, and private keys there as LOW. Binary contents (a NUL byte in the first 8000 bytes) and
 // contents larger than MaxSize are not read. One hit per line, ordered by
 // line.
 func Scan(path string, content []byte) []Hit {
@@ -87,6 +88,7 @@ func Scan(path string, content []byte) []Hit {
 		return nil
 	}
 	s := &fileScan{path: cleanPath(path), text: content, seen: map[int]bool{}}
+	s.third = thirdParty(s.path)
 	s.gcp()
 	s.pem()
 	switch base := pathBase(s.path); {
@@ -100,12 +102,10 @@ func Scan(path string, content []byte) []Hit {
 	s.tokens()
 	s.urls()
 	s.encodedKeys()
-	third := thirdParty(s.path)
-	if configFile(s.path) && !third && !template(s.path) && !packageDefaults[s.path] {
+	if configFile(s.path) && !s.third && !template(s.path) && !packageDefaults[s.path] {
 		s.settings()
 	}
-	if third {
-		s.hits = slices.DeleteFunc(s.hits, func(h Hit) bool { return weakKinds[h.Kind] })
+	if s.third {
 		for i, h := range s.hits {
 			if h.Kind == kindPrivateKey && h.Severity > finding.Low {
 				// Published with the package: a test or demo key, or one
@@ -127,6 +127,8 @@ type fileScan struct {
 	hits   []Hit
 	// seen are the lines that have a hit.
 	seen map[int]bool
+	// third is set for files of installed packages (thirdParty).
+	third bool
 	// awsSecrets holds, by line, the AWS secret key found on it ("" for
 	// none), for the lines looked at.
 	awsSecrets map[int]string
@@ -159,7 +161,7 @@ func (s *fileScan) lineText(line int) string {
 
 // add records a hit unless its line has one.
 func (s *fileScan) add(line int, kind, title string, sev finding.Severity, redacted string) {
-	if s.seen[line] {
+	if s.seen[line] || s.third && weakKinds[kind] {
 		return
 	}
 	s.seen[line] = true
