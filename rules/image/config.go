@@ -2,6 +2,7 @@ package image
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -66,12 +67,12 @@ func configRules() []*rule.Rule {
 			}),
 		},
 		{
-			ID: "IM003", Slug: "image-secret-in-env", Kind: rule.Image, Severity: finding.High,
-			Title: "credential in the image's environment",
+			ID: "IM003", Slug: "image-secret-in-config", Kind: rule.Image, Severity: finding.High,
+			Title: "credential in the image's environment or labels",
 			Tags:  []string{"seed:hard-coded-secrets", "cis-docker:4.10"},
 			Peers: []string{"trivy:DS-0031"},
-			Why: "Env is stored in the image config: anyone who can pull the image reads it with `docker inspect`, and every " +
-				"container of the image inherits it. This is DF007 judged on the built image. A variable is reported when its " +
+			Why: "Env and Labels are stored in the image config: anyone who can pull the image reads them with `docker inspect`, " +
+				"and every container of the image inherits the environment. This is DF007 judged on the built image. A variable or label is reported when its " +
 				"value is a credential by its form (a private key, a GitHub, GitLab, Slack, Stripe, npm, PyPI or AWS token, a URL " +
 				"with a password), or when its name says it holds one (PASSWORD, TOKEN, SECRET, API_KEY, ...) and its value is a " +
 				"literal: not empty, a placeholder (changeme, <password>, ${VAR}), a switch (true, yes, 0), a path, a reference " +
@@ -86,6 +87,11 @@ func configRules() []*rule.Rule {
 						p.Reportf(at(f, "config.Env["+name+"]"), "Env %s holds %s; `docker inspect` shows it to anyone who can pull the image", name, what)
 					}
 				}
+				for _, name := range slices.Sorted(maps.Keys(f.Config.Config.Labels)) {
+					if what := credential(name, f.Config.Config.Labels[name]); what != "" {
+						p.Reportf(at(f, "config.Labels["+name+"]"), "label %s holds %s; `docker inspect` shows it to anyone who can pull the image", name, what)
+					}
+				}
 			}),
 		},
 		{
@@ -97,14 +103,17 @@ func configRules() []*rule.Rule {
 				"can pull the image: ARG and ENV values, the build arguments a RUN used (`RUN |2 NPM_TOKEN=... /bin/sh -c npm ci`, " +
 				"which is how `--build-arg` values end up in the image), and the commands themselves (tokens in curl headers, " +
 				"URLs with a password, `--password=` flags). This is DF007 and DF008 judged on the built image. Values are " +
-				"judged as in IM003; an ENV whose value is still in the config's Env is left to IM003.",
+				"judged as in IM003; an ENV or LABEL whose value is still in the config is left to IM003.",
 			Bad:         `{"history": [{"created_by": "RUN |1 NPM_TOKEN=npm_Jr4i0B3JrTAwR4y9ojfljoQoaF1LlqsajAIx /bin/sh -c npm ci # buildkit"}]}`,
 			Good:        `{"history": [{"created_by": "RUN /bin/sh -c npm ci # buildkit"}]}`,
 			Remediation: secretRemedy,
 			Check: check(func(p *rule.Pass, f *imgsrc.Facts) {
-				env := map[string]bool{}
+				env := map[string]bool{} // NAME=VALUE of Env and Labels, IM003's
 				for _, kv := range f.Config.Config.Env {
 					env[kv] = true
+				}
+				for k, v := range f.Config.Config.Labels {
+					env[k+"="+v] = true
 				}
 				for i, h := range f.Config.History {
 					for _, leak := range historySecrets(h.CreatedBy, env) {
@@ -308,14 +317,15 @@ var headerTokenRe = regexp.MustCompile(`(?i)\b(?:authorization:\s*(?:bearer|toke
 
 // historySecrets returns what credentials a history entry records, as
 // messages that never show the value. env holds the config's Env entries
-// ("NAME=VALUE"): an ENV that set one of them is IM003's.
+// and labels ("NAME=VALUE"): an ENV or LABEL that set one of them is
+// IM003's.
 func historySecrets(createdBy string, env map[string]bool) []string {
 	var out []string
 	cmd, rest := instruction(createdBy)
 	switch cmd {
-	case "ENV", "ARG":
+	case "ENV", "ARG", "LABEL":
 		for _, kv := range pairs(rest) {
-			if cmd == "ENV" && env[kv[0]+"="+kv[1]] {
+			if cmd != "ARG" && env[kv[0]+"="+kv[1]] {
 				continue
 			}
 			if what := credential(kv[0], kv[1]); what != "" {

@@ -106,6 +106,9 @@ func TestRules(t *testing.T) {
 			{"placeholder", setEnv("DB_PASSWORD=changeme", "API_TOKEN=${API_TOKEN}", "SECRET_KEY="), "", 0, ""},
 			{"switch", setEnv("MYSQL_ALLOW_EMPTY_PASSWORD=yes", "REQUIRE_AUTH=true"), "", 0, ""},
 			{"public key", setEnv("GPG_KEYS=B42F6819007F00F88E364FD4036A9C25BF357DD4", "SIGNING_PUBKEY=ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl ci"), "", 0, ""},
+			{"label", func(f *imgsrc.Facts) {
+				f.Config.Config.Labels = map[string]string{"org.opencontainers.image.source": "https://github.com/corp/api", "deploy.token": "glpat-IBXuDL7DxtpYlSXpfKtH"}
+			}, "label deploy.token holds a GitLab token", finding.High, "config.Labels[deploy.token]"},
 			{"clean", func(f *imgsrc.Facts) {}, "", 0, ""},
 		},
 		"IM004": {
@@ -114,6 +117,11 @@ func TestRules(t *testing.T) {
 			{"classic build arg", addHistory("|1 DB_PASSWORD=Kx8vP2qLm9Rt /bin/sh -c ./migrate"), "build argument DB_PASSWORD holding a literal credential", 0, ""},
 			{"ARG default", addHistory("ARG GITLAB_TOKEN=glpat-IBXuDL7DxtpYlSXpfKtH"), "ARG GITLAB_TOKEN holds a GitLab token", 0, ""},
 			{"ENV later unset", addHistory("/bin/sh -c #(nop)  ENV DB_PASSWORD=Kx8vP2qLm9Rt"), "ENV DB_PASSWORD holds a literal credential", 0, ""},
+			{"LABEL no longer in the config", addHistory("LABEL deploy.token=glpat-IBXuDL7DxtpYlSXpfKtH"), "LABEL deploy.token holds a GitLab token", 0, ""},
+			{"LABEL still in Labels is IM003's", func(f *imgsrc.Facts) {
+				f.Config.History = append(f.Config.History, v1.History{CreatedBy: "LABEL deploy.token=glpat-IBXuDL7DxtpYlSXpfKtH"})
+				f.Config.Config.Labels = map[string]string{"deploy.token": "glpat-IBXuDL7DxtpYlSXpfKtH"}
+			}, "", 0, ""},
 			{"ENV still in Env is IM003's", func(f *imgsrc.Facts) {
 				f.Config.History = append(f.Config.History, v1.History{CreatedBy: "ENV DB_PASSWORD=Kx8vP2qLm9Rt"})
 				f.Config.Config.Env = append(f.Config.Config.Env, "DB_PASSWORD=Kx8vP2qLm9Rt")
