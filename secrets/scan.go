@@ -39,6 +39,7 @@ const (
 	kindPrivateKey   = "private-key"
 	kindAWSKeyID     = "aws-access-key-id"
 	kindAWSKey       = "aws-access-key"
+	kindAWSSecret    = "aws-secret-key"
 	kindGCP          = "gcp-service-account"
 	kindDocker       = "docker-registry-auth"
 	kindNetrc        = "netrc-password"
@@ -74,7 +75,8 @@ const maxAWSDistance = 5
 // finds private key blocks (with a real body, not a placeholder; public
 // keys and certificates are not credentials), Google Cloud service
 // account keys, AWS access keys (an ID paired with a secret key within
-// five lines is CRITICAL, an ID alone LOW), tokens by their documented
+// five lines is CRITICAL, an ID alone LOW, a secret key set by name
+// alone HIGH), tokens by their documented
 // forms (GitHub, GitLab, Slack, Stripe, npm, PyPI, Google, SendGrid,
 // OpenAI, JWT), URLs with a password and base64-encoded key blocks.
 // Documentation dummies (EXAMPLE, XXXXXXXX, ${VAR}, changeme) do not
@@ -100,6 +102,7 @@ func Scan(path string, content []byte) []Hit {
 		s.dockerConfig()
 	}
 	s.tokens()
+	s.awsSecretKeys()
 	s.urls()
 	s.encodedKeys()
 	if configFile(s.path) && !s.third && !template(s.path) && !packageDefaults[s.path] {
@@ -448,6 +451,26 @@ func (s *fileScan) aws(line int, id string) {
 		}
 	}
 	s.add(line, kindAWSKeyID, "AWS access key ID (no secret key near it)", finding.Low, mask(id, 4))
+}
+
+// awsSecretSettingRe matches an AWS secret access key set by its usual
+// names: the CLI's aws_secret_access_key, the environment's
+// AWS_SECRET_ACCESS_KEY, the API's SecretAccessKey.
+var awsSecretSettingRe = regexp.MustCompile(`(?i)(?:aws_secret_access_key|secretaccesskey)["']?\s*[:=]\s*["']?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)`)
+
+// awsSecretKeys finds AWS secret access keys set by name without an
+// access key ID near them (a pair is reported with the ID).
+func (s *fileScan) awsSecretKeys() {
+	for _, h := range []string{"aws_secret_access_key", "AWS_SECRET_ACCESS_KEY", "SecretAccessKey", "secretAccessKey"} {
+		s.eachLine(h, func(line int) {
+			if s.seen[line] {
+				return
+			}
+			if m := awsSecretSettingRe.FindStringSubmatch(s.lineText(line)); m != nil && awsSecret(m[1]) {
+				s.add(line, kindAWSSecret, "AWS secret access key", finding.High, mask(m[1], 0))
+			}
+		})
+	}
 }
 
 // awsSecret reports whether a 40-character run looks like an AWS secret

@@ -121,6 +121,9 @@ func TestScanCases(t *testing.T) {
 		// An AWS access key ID with its secret key near it is a key pair; alone, an ID.
 		{"app/deploy.sh", "export AWS_ACCESS_KEY_ID=AKIAWX6HH7566TFJGVQ6\nexport AWS_SECRET_ACCESS_KEY=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\n", "1 aws-access-key CRITICAL"},
 		{"app/deploy.sh", "aws s3 ls # profile AKIAWX6HH7566TFJGVQ6\n", "1 aws-access-key-id LOW"},
+		{"app/deploy.sh", "export AWS_SECRET_ACCESS_KEY=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\n", "1 aws-secret-key HIGH"},
+		{"app/creds.json", `{"Credentials": {"SecretAccessKey": "ucAUsdMlHUvTCQCyEZDz+TddJ8HyS5SUkCnD8zRA"}}`, "1 aws-secret-key HIGH"},
+		{"app/deploy.sh", "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n", ""},
 		{"app/deploy.sh", "id=AKIAWX6HH7566TFJGVQ6\nsum=2fd4e1c67a2d28fced849ee1bb76e7391b93eb12\n", "1 aws-access-key-id LOW"},
 		// A PGP private key block.
 		{"root/key.asc", "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQOYBGVk2cQBCADQmP0rWq1fYx7Q9z3v8H2n6L4k5R1t0U7sY3w2X9v8B6m5N4c3\n-----END PGP PRIVATE KEY BLOCK-----\n", "1 private-key HIGH"},
