@@ -139,6 +139,7 @@ func TestScanCases(t *testing.T) {
 		{"app/settings.ini", "[db]\npassword = # set at deploy time\nchallengePassword = A challenge password\n", ""},
 		{"etc/maven/settings.xml", "<!--\n<server>\n  <password>Kx8vP2qLm9Rt</password>\n</server>\n-->\n<password>Qz7pWm2XkL9vRt4B</password>\n", "6 config-secret MEDIUM"},
 		{"etc/ssl/openssl.cnf", "[cmp]\nsecret = pass:insta\n", ""},
+		{"etc/falco/k8s_audit_rules.yaml", "  output: K8s secret read (user=%ka.user.name secret=%ka.target.name ns=%ka.target.namespace)\n", ""},
 		{"app/paginators.json", `{"input_token": "NextToken", "output_token": "NextPageToken"}`, ""},
 		// Installed packages: keys are LOW, weak kinds are not reported.
 		{"usr/lib/python3/dist-packages/moto/ca.key", "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAx3Yq1ZrM8mQb9pN0vL2wE4tYc7hJ6kD5sF3gH2jK1lM0nB9v\n-----END RSA PRIVATE KEY-----\n", "1 private-key LOW"},

@@ -172,14 +172,15 @@ func containsAny(s string, subs []string) bool {
 
 // Templated reports whether a value is made, at least in part, by a
 // template or variable: ${VAR}, $(VAR), $VAR at the start, {{ ... }},
-// #{...}, %{...}, <% ... %>, %(name)s.
+// #{...}, %{...}, <% ... %>, %(name)s, and a format field at the start
+// (%s, Falco's %ka.target.name).
 func Templated(v string) bool {
 	for _, s := range []string{"${", "$(", "{{", "#{", "%{", "<%", "%("} {
 		if strings.Contains(v, s) {
 			return true
 		}
 	}
-	return len(v) > 1 && v[0] == '$' && (v[1] == '_' || v[1] >= 'A' && v[1] <= 'Z' || v[1] >= 'a' && v[1] <= 'z')
+	return len(v) > 1 && (v[0] == '$' || v[0] == '%') && (v[1] == '_' || v[1] >= 'A' && v[1] <= 'Z' || v[1] >= 'a' && v[1] <= 'z')
 }
 
 // referencePrefixes start values that name a credential kept elsewhere:
