@@ -76,9 +76,9 @@ const maxAWSDistance = 5
 // keys and certificates are not credentials), Google Cloud service
 // account keys, AWS access keys (an ID paired with a secret key within
 // five lines is CRITICAL, an ID alone LOW, a secret key set by name
-// alone HIGH), tokens by their documented
-// forms (GitHub, GitLab, Slack, Stripe, npm, PyPI, Google, SendGrid,
-// OpenAI, JWT), URLs with a password and base64-encoded key blocks.
+// alone HIGH), tokens by their documented forms (GitHub, GitLab, Slack,
+// Stripe, npm, PyPI, Google, SendGrid, OpenAI, JWT), URLs with a
+// password and base64-encoded key blocks.
 // Documentation dummies (EXAMPLE, XXXXXXXX, ${VAR}, changeme) do not
 // count. In the trees of installed packages (node_modules,
 // site-packages, usr/lib, vendor, ...) only the strong kinds are
