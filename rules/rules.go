@@ -11,6 +11,7 @@ import (
 	"github.com/bulwark-sec/bulwark/rules/container"
 	"github.com/bulwark-sec/bulwark/rules/daemon"
 	"github.com/bulwark-sec/bulwark/rules/dockerfile"
+	imagerules "github.com/bulwark-sec/bulwark/rules/image"
 	kuberules "github.com/bulwark-sec/bulwark/rules/kube"
 	"github.com/bulwark-sec/bulwark/rules/netpol"
 	rbacrules "github.com/bulwark-sec/bulwark/rules/rbac"
@@ -18,7 +19,7 @@ import (
 
 // All returns every built-in rule, newly built.
 func All() []*rule.Rule {
-	return slices.Concat(dockerfile.Rules(), container.Rules(), compose.Rules(), daemon.Rules(), kuberules.Rules(), netpol.Rules(), rbacrules.Rules(), audit.Rules())
+	return slices.Concat(dockerfile.Rules(), container.Rules(), compose.Rules(), daemon.Rules(), kuberules.Rules(), netpol.Rules(), rbacrules.Rules(), audit.Rules(), imagerules.Rules())
 }
 
 // Registry returns a registry of every built-in rule.

@@ -13,7 +13,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark/finding"
 	"github.com/bulwark-sec/bulwark/rule"
-	"github.com/bulwark-sec/bulwark/rules/internal/secrets"
+	"github.com/bulwark-sec/bulwark/secrets"
 	"github.com/bulwark-sec/bulwark/source/container"
 )
 

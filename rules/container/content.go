@@ -6,7 +6,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark/finding"
 	"github.com/bulwark-sec/bulwark/rule"
-	"github.com/bulwark-sec/bulwark/rules/internal/secrets"
+	"github.com/bulwark-sec/bulwark/secrets"
 	ct "github.com/bulwark-sec/bulwark/source/container"
 )
 

@@ -6,7 +6,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark/finding"
 	"github.com/bulwark-sec/bulwark/rule"
-	"github.com/bulwark-sec/bulwark/rules/internal/secrets"
+	"github.com/bulwark-sec/bulwark/secrets"
 	"github.com/bulwark-sec/bulwark/source/kube"
 )
 
@@ -47,7 +47,7 @@ func argsRule() *rule.Rule {
 func argsCheck(p *rule.Pass, o *kube.Object, c kube.Container, field string, list []string) {
 	for i, arg := range list {
 		loc := o.At(at(c, field, strconv.Itoa(i))...)
-		if ms := secrets.Scan(arg); len(ms) > 0 {
+		if ms := secrets.ScanText(arg); len(ms) > 0 {
 			m := ms[0]
 			if m.Name != "" {
 				p.Reportf(loc, "%s %s[%d] sets %s to a literal credential", containerWord(c), field, i, m.Name)

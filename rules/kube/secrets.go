@@ -11,7 +11,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark/finding"
 	"github.com/bulwark-sec/bulwark/rule"
-	"github.com/bulwark-sec/bulwark/rules/internal/secrets"
+	"github.com/bulwark-sec/bulwark/secrets"
 	"github.com/bulwark-sec/bulwark/source/kube"
 	corev1 "k8s.io/api/core/v1"
 )

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+
+	"github.com/bulwark-sec/bulwark/finding"
 )
 
 // Match is a credential found in a text.
@@ -32,22 +34,26 @@ var tokenForms = []struct {
 	// none of them is not run through re.
 	hints []string
 	what  string
-	re    *regexp.Regexp
+	// kind and title name the credential in a Hit; sev is how bad its
+	// leak is.
+	kind, title string
+	sev         finding.Severity
+	re          *regexp.Regexp
 }{
-	{[]string{"AKIA", "ASIA", "ABIA", "ACCA"}, "an AWS access key ID", regexp.MustCompile(`\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b`)},
-	{[]string{"gh"}, "a GitHub token", regexp.MustCompile(`\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b`)},
-	{[]string{"github_pat_"}, "a GitHub token", regexp.MustCompile(`\bgithub_pat_[A-Za-z0-9_]{80,}`)},
-	{[]string{"glpat-"}, "a GitLab token", regexp.MustCompile(`\bglpat-[A-Za-z0-9_-]{20,}`)},
-	{[]string{"xox"}, "a Slack token", regexp.MustCompile(`\bxox[abposr]-[0-9]{8,}-[A-Za-z0-9-]{10,}`)},
-	{[]string{"hooks.slack.com"}, "a Slack webhook URL", regexp.MustCompile(`https://hooks\.slack\.com/(?:services|workflows|triggers)/T[A-Z0-9]{6,}/[A-Z0-9]{6,}/[A-Za-z0-9]{20,}`)},
-	{[]string{"_live_"}, "a Stripe live key", regexp.MustCompile(`\b(?:sk|rk)_live_[A-Za-z0-9]{24,}`)},
-	{[]string{"AIza"}, "a Google API key", regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{35}\b`)},
-	{[]string{"npm_"}, "an npm token", regexp.MustCompile(`\bnpm_[A-Za-z0-9]{36}\b`)},
-	{[]string{"SG."}, "a SendGrid API key", regexp.MustCompile(`\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b`)},
-	{[]string{"T3BlbkFJ"}, "an OpenAI API key", regexp.MustCompile(`\bsk-(?:proj-)?[A-Za-z0-9_-]{16,}T3BlbkFJ[A-Za-z0-9_-]{16,}`)},
-	{[]string{"pypi-"}, "a PyPI token", regexp.MustCompile(`\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}`)},
-	{[]string{"eyJ"}, "a JSON Web Token", regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,}`)},
-	{[]string{"$2"}, "a bcrypt password hash", regexp.MustCompile(`\$2[abxy]?\$[0-9]{2}\$[./A-Za-z0-9]{53}`)},
+	{[]string{"AKIA", "ASIA", "ABIA", "ACCA"}, "an AWS access key ID", kindAWSKeyID, "AWS access key ID", finding.Low, regexp.MustCompile(`\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b`)},
+	{[]string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_"}, "a GitHub token", "github-token", "GitHub token", finding.Critical, regexp.MustCompile(`\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b`)},
+	{[]string{"github_pat_"}, "a GitHub token", "github-token", "GitHub fine-grained token", finding.Critical, regexp.MustCompile(`\bgithub_pat_[A-Za-z0-9_]{80,}`)},
+	{[]string{"glpat-"}, "a GitLab token", "gitlab-token", "GitLab personal access token", finding.Critical, regexp.MustCompile(`\bglpat-[A-Za-z0-9_-]{20,}`)},
+	{[]string{"xox"}, "a Slack token", "slack-token", "Slack token", finding.High, regexp.MustCompile(`\bxox[abposr]-[0-9]{8,}-[A-Za-z0-9-]{10,}`)},
+	{[]string{"hooks.slack.com"}, "a Slack webhook URL", "slack-webhook", "Slack webhook URL", finding.Medium, regexp.MustCompile(`https://hooks\.slack\.com/(?:services|workflows|triggers)/T[A-Z0-9]{6,}/[A-Z0-9]{6,}/[A-Za-z0-9]{20,}`)},
+	{[]string{"_live_"}, "a Stripe live key", "stripe-key", "Stripe live secret key", finding.Critical, regexp.MustCompile(`\b(?:sk|rk)_live_[A-Za-z0-9]{24,}`)},
+	{[]string{"AIza"}, "a Google API key", "google-api-key", "Google API key", finding.High, regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{35}\b`)},
+	{[]string{"npm_"}, "an npm token", "npm-token", "npm access token", finding.Critical, regexp.MustCompile(`\bnpm_[A-Za-z0-9]{36}\b`)},
+	{[]string{"SG."}, "a SendGrid API key", "sendgrid-key", "SendGrid API key", finding.High, regexp.MustCompile(`\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b`)},
+	{[]string{"T3BlbkFJ"}, "an OpenAI API key", "openai-key", "OpenAI API key", finding.High, regexp.MustCompile(`\bsk-(?:proj-)?[A-Za-z0-9_-]{16,}T3BlbkFJ[A-Za-z0-9_-]{16,}`)},
+	{[]string{"pypi-"}, "a PyPI token", "pypi-token", "PyPI upload token", finding.High, regexp.MustCompile(`\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}`)},
+	{[]string{"eyJ"}, "a JSON Web Token", "jwt", "JSON Web Token", finding.Medium, regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,}`)},
+	{[]string{"$2"}, "a bcrypt password hash", "bcrypt-hash", "bcrypt password hash", finding.Low, regexp.MustCompile(`\$2[abxy]?\$[0-9]{2}\$[./A-Za-z0-9]{53}`)},
 }
 
 // dummyRe matches what documentation puts in a token's place: EXAMPLE
@@ -129,15 +135,9 @@ func Form(line string) string {
 		return formRest(line)
 	}
 	for _, m := range urlPasswordRe.FindAllString(line, -1) {
-		u, err := url.Parse(m)
-		if err != nil || u.User == nil {
-			continue
+		if _, _, ok := urlPassword(m); ok {
+			return "a URL with an embedded password"
 		}
-		pw, ok := u.User.Password()
-		if !ok || Placeholder(pw) || Templated(pw) || Dummy(pw) || credentialWords[strings.ToLower(pw)] || pw == u.User.Username() {
-			continue
-		}
-		return "a URL with an embedded password"
 	}
 	return formRest(line)
 }
@@ -172,14 +172,15 @@ func containsAny(s string, subs []string) bool {
 
 // Templated reports whether a value is made, at least in part, by a
 // template or variable: ${VAR}, $(VAR), $VAR at the start, {{ ... }},
-// #{...}, %{...}, <% ... %>, %(name)s.
+// #{...}, %{...}, <% ... %>, %(name)s, and a format field at the start
+// (%s, Falco's %ka.target.name).
 func Templated(v string) bool {
 	for _, s := range []string{"${", "$(", "{{", "#{", "%{", "<%", "%("} {
 		if strings.Contains(v, s) {
 			return true
 		}
 	}
-	return len(v) > 1 && v[0] == '$' && (v[1] == '_' || v[1] >= 'A' && v[1] <= 'Z' || v[1] >= 'a' && v[1] <= 'z')
+	return len(v) > 1 && (v[0] == '$' || v[0] == '%') && (v[1] == '_' || v[1] >= 'A' && v[1] <= 'Z' || v[1] >= 'a' && v[1] <= 'z')
 }
 
 // referencePrefixes start values that name a credential kept elsewhere:
@@ -339,7 +340,7 @@ var jsonPairRe = regexp.MustCompile(`"([A-Za-z_][A-Za-z0-9_.\-]*)"\s*:\s*"((?:[^
 // settingValue cleans a value as written after a setting's name: quotes
 // removed, a trailing comma (JSON) or semicolon and an inline comment cut.
 // ok is false for values that open a structure (a YAML block, a mapping,
-// a list), an anchor or alias.
+// a list), an anchor or alias, and for a comment alone.
 func settingValue(v string) (string, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -358,8 +359,8 @@ func settingValue(v string) (string, bool) {
 			}
 		}
 		return strings.TrimRight(v[1:], `"',;`), true
-	case '{', '[', '|', '>', '&', '*':
-		return "", false
+	case '{', '[', '|', '>', '&', '*', '#':
+		return "", false // a structure, an anchor or alias, or only a comment
 	}
 	if i := strings.Index(v, " #"); i >= 0 {
 		v = v[:i]
@@ -384,42 +385,60 @@ func commentLine(t string) bool {
 // lineSetting returns the first setting of a line that holds a literal
 // credential.
 func lineSetting(line string) (name string, ok bool) {
-	t := strings.TrimSpace(line)
-	if t == "" || commentLine(t) {
-		return "", false
-	}
-	if m := xmlSettingRe.FindStringSubmatch(t); m != nil && m[1] == m[3] {
-		if Setting(m[1], m[2]) {
-			return m[1], true
-		}
-		return "", false
-	}
-	if m := settingRe.FindStringSubmatch(t); m != nil && (m[2] == "=" || m[3] == "" || strings.ContainsAny(m[3][:1], " \t\"'")) {
-		if v, ok := settingValue(m[3]); ok && Setting(m[1], v) {
-			return m[1], true
-		}
-	}
-	for _, m := range jsonPairRe.FindAllStringSubmatch(t, -1) {
-		if Setting(m[1], m[2]) {
-			return m[1], true
-		}
-	}
-	for _, m := range inlinePairRe.FindAllStringSubmatch(t, -1) {
-		if Setting(m[1], m[2]) {
-			return m[1], true
-		}
-	}
-	return "", false
+	name, _, ok = lineSettingFunc(line, Setting)
+	return name, ok
 }
 
-// Scan finds the credentials of a text, such as a configuration file held
+// lineSettingFunc returns the first setting of a line whose name and
+// value accept takes.
+func lineSettingFunc(line string, accept func(name, value string) bool) (name, value string, ok bool) {
+	t := strings.TrimSpace(line)
+	if t == "" || commentLine(t) {
+		return "", "", false
+	}
+	// Each pattern runs only on lines holding the characters it needs.
+	if t[0] == '<' {
+		if m := xmlSettingRe.FindStringSubmatch(t); m != nil && m[1] == m[3] {
+			if accept(m[1], m[2]) {
+				return m[1], m[2], true
+			}
+			return "", "", false
+		}
+	}
+	hasEq, hasColon := strings.IndexByte(t, '=') >= 0, strings.IndexByte(t, ':') >= 0
+	if !hasEq && !hasColon {
+		return "", "", false
+	}
+	if m := settingRe.FindStringSubmatch(t); m != nil && (m[2] == "=" || m[3] == "" || strings.ContainsAny(m[3][:1], " \t\"'")) {
+		if v, ok := settingValue(m[3]); ok && accept(m[1], v) {
+			return m[1], v, true
+		}
+	}
+	if hasColon && strings.IndexByte(t, '"') >= 0 {
+		for _, m := range jsonPairRe.FindAllStringSubmatch(t, -1) {
+			if accept(m[1], m[2]) {
+				return m[1], m[2], true
+			}
+		}
+	}
+	if hasEq {
+		for _, m := range inlinePairRe.FindAllStringSubmatch(t, -1) {
+			if accept(m[1], m[2]) {
+				return m[1], m[2], true
+			}
+		}
+	}
+	return "", "", false
+}
+
+// ScanText finds the credentials of a text, such as a configuration file held
 // in a ConfigMap: private key blocks (with a body), tokens of a known
 // form, URLs with a password, password hashes, and settings whose name
 // holds a credential and whose value is a literal one (Setting), written
 // as properties, .env, INI, YAML, JSON or XML lines, or as pairs inside a
 // line (connection and query strings, --flag=value). Settings on comment
 // lines are not read; tokens are found there too. One match per line.
-func Scan(text string) []Match {
+func ScanText(text string) []Match {
 	var out []Match
 	lines := strings.Split(text, "\n")
 	for i := 0; i < len(lines); i++ {
@@ -465,15 +484,15 @@ func Scan(text string) []Match {
 
 // Value judges a value held under a name, such as a ConfigMap key or a
 // Secret key and its (decoded) value. A value of several lines is a
-// document, read with Scan. A single line is read with Scan too (it may
+// document, read with ScanText. A single line is read with ScanText too (it may
 // be a token or a connection string), and else is a credential when the
 // name says so (Setting): its Match has Name set to name.
 func Value(name, value string) []Match {
 	value = strings.TrimRight(value, "\r\n")
 	if strings.Contains(value, "\n") {
-		return Scan(value)
+		return ScanText(value)
 	}
-	if ms := Scan(value); len(ms) > 0 {
+	if ms := ScanText(value); len(ms) > 0 {
 		return ms
 	}
 	if Setting(name, value) {

@@ -1,6 +1,8 @@
-// Package secrets holds the heuristics the rules share to tell a
-// credential from a setting: which variable or label names hold one, and
-// which values are placeholders, switches or generated-looking strings.
+// Package secrets finds credentials: the heuristics the rules share to
+// tell a credential from a setting (which variable or label names hold
+// one, and which values are placeholders, switches or generated-looking
+// strings), a text scanner for configuration documents (ScanText), and a
+// scanner for the files of container image layers (Candidate and Scan).
 package secrets
 
 import (
@@ -64,6 +66,8 @@ var allowTokens = map[string]bool{
 	"expiration": true, "lifetime": true, "duration": true, "rotation": true, "regex": true, "pattern": true,
 	"header": true, "prefix": true, "format": true, "field": true, "source": true, "strategy": true,
 	"hint": true, "prompt": true, "algorithm": true, "complexity": true, "strength": true, "spec": true,
+	"encryption": true, "hash": true, "hashing": true, "scheme": true, "cipher": true, "digest": true, "encoding": true,
+	"helper": true, "plugin": true, "backend": true, "command": true,
 }
 
 // nameParts splits a name into lower-case words at '_', '.', '-', '/' and

@@ -174,7 +174,7 @@ func TestForm(t *testing.T) {
 	}
 }
 
-func TestScan(t *testing.T) {
+func TestScanText(t *testing.T) {
 	type m struct {
 		line int
 		name string
@@ -200,18 +200,18 @@ func TestScan(t *testing.T) {
 		{"password: 3600\nretries: 5\n", nil},
 		{"auth:\n  password: vault:secret/data/app#password\n  token: ENC(Q2xhc3NpYw==)\n", nil},
 	} {
-		got := Scan(tc.text)
+		got := ScanText(tc.text)
 		var gm []m
 		for _, g := range got {
 			gm = append(gm, m{g.Line, g.Name})
 		}
 		if len(gm) != len(tc.want) {
-			t.Errorf("Scan(%q) = %+v, want %+v", tc.text, got, tc.want)
+			t.Errorf("ScanText(%q) = %+v, want %+v", tc.text, got, tc.want)
 			continue
 		}
 		for i := range gm {
 			if gm[i] != tc.want[i] {
-				t.Errorf("Scan(%q) = %+v, want %+v", tc.text, got, tc.want)
+				t.Errorf("ScanText(%q) = %+v, want %+v", tc.text, got, tc.want)
 				break
 			}
 		}
@@ -349,25 +349,25 @@ func TestSettingDummies(t *testing.T) {
 	}
 }
 
-// TestScanBounded proves that a key block without an end, or a huge
+// TestScanTextBounded proves that a key block without an end, or a huge
 // value, is read in linear time.
-func TestScanBounded(t *testing.T) {
+func TestScanTextBounded(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("-----BEGIN PRIVATE KEY-----\n")
 	for i := 0; i < 200000; i++ {
 		b.WriteString("MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n")
 	}
 	start := time.Now()
-	ms := Scan(b.String())
+	ms := ScanText(b.String())
 	if len(ms) != 1 || ms[0].What != "a private key" {
-		t.Errorf("Scan = %+v", ms)
+		t.Errorf("ScanText = %+v", ms)
 	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("Scan took %v", d)
 	}
 }
 
-func FuzzScan(f *testing.F) {
+func FuzzScanText(f *testing.F) {
 	for _, s := range []string{
 		"password=hunter2", "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----",
 		`{"token": "ghp_16C7e42F292c6912E7710c838347Ae178B4a"}`, "url: postgres://a:b@c/d", "<password>x</password>",
@@ -376,7 +376,7 @@ func FuzzScan(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		lines := strings.Count(s, "\n") + 1
-		for _, m := range Scan(s) {
+		for _, m := range ScanText(s) {
 			if m.Line < 0 || m.Line >= lines || m.What == "" {
 				t.Fatalf("bad match %+v for %q", m, s)
 			}
