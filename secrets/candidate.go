@@ -10,6 +10,11 @@ import (
 // bundles whose scanning costs more than it finds.
 const MaxSize = 10 << 20
 
+// Version names what Candidate and Scan find. Change it whenever they
+// find something different: cached layer analyses keyed by an older
+// version are not reused.
+const Version = "secrets/1"
+
 // credentialNames are base names of files that exist to hold credentials:
 // they are candidates wherever they are and whatever their extension.
 var credentialNames = map[string]bool{

@@ -2,11 +2,16 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
+	imagerules "github.com/bulwark-sec/bulwark/rules/image"
+	"github.com/bulwark-sec/bulwark/secrets"
 	"github.com/bulwark-sec/bulwark/source/image"
 	"github.com/bulwark-sec/bulwark/vuln/inventory"
 	"github.com/bulwark-sec/bulwark/vuln/sbom"
@@ -131,5 +136,22 @@ func runImageSBOM(ctx context.Context, e *env, f *imageFlags, rf reportFlags, re
 }
 
 // imageScanners sets what the layer walk looks for besides packages: the
-// programs and secrets the image rules judge.
-func imageScanners(opts *inventory.Options) {}
+// programs and secrets the image rules judge, and the cache salt that
+// names them.
+func imageScanners(opts *inventory.Options) {
+	opts.Programs = imagerules.ProgramPaths()
+	opts.ScanWants = secrets.Candidate
+	opts.Scan = func(path string, content []byte) []image.Secret {
+		hits := secrets.Scan(path, content)
+		if len(hits) == 0 {
+			return nil
+		}
+		out := make([]image.Secret, len(hits))
+		for i, h := range hits {
+			out[i] = image.Secret{Kind: h.Kind, Title: h.Title, Severity: h.Severity, Line: h.Line, Redacted: h.Redacted}
+		}
+		return out
+	}
+	h := sha256.Sum256([]byte(strings.Join(opts.Programs, "\x00")))
+	opts.CacheSalt = secrets.Version + "+programs-" + hex.EncodeToString(h[:8])
+}

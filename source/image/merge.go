@@ -83,6 +83,11 @@ func Merge(results []*LayerResult) *FS {
 			fsys.removeUnder(w, true, r.Index, RemovedWhiteout)
 		}
 		fsys.hideBelow(r)
+		// A scanned file replaces what lower layers had there; the layer's
+		// own kept files and links are laid on top next.
+		for _, p := range r.Scanned {
+			fsys.remove(p, r.Index, RemovedOverwritten)
+		}
 		for p, l := range r.Links {
 			fsys.remove(p, r.Index, RemovedOverwritten)
 			fsys.Links[p] = LayerLink{Link: l, LayerIndex: r.Index}
@@ -90,9 +95,6 @@ func Merge(results []*LayerResult) *FS {
 		for p, f := range r.Files {
 			fsys.remove(p, r.Index, RemovedOverwritten)
 			fsys.Files[p] = LayerFile{File: f, LayerIndex: r.Index, DiffID: r.DiffID}
-		}
-		for _, p := range r.Scanned {
-			fsys.remove(p, r.Index, RemovedOverwritten)
 		}
 		for p, m := range r.Noted {
 			fsys.Noted[p] = LayerNoted{Mode: m, LayerIndex: r.Index}

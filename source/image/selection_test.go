@@ -96,7 +96,11 @@ func TestMergeSecretsAndNoted(t *testing.T) {
 		reg("app/.wh..env", ""),
 		reg("bin/.wh.su", ""),
 	)
-	fsys := Merge([]*LayerResult{l0, l1, l2})
+	l3 := walkSel(t, 3, reg("etc/os-release", "ID=x\n")) // kept and scanned: stays visible
+	fsys := Merge([]*LayerResult{l0, l1, l2, l3})
+	if f, ok := fsys.Files["etc/os-release"]; !ok || f.LayerIndex != 3 {
+		t.Errorf("a file both kept and scanned is not visible: %+v %v", f, ok)
+	}
 	got := map[string]int{}
 	for _, s := range fsys.Secrets {
 		if s.Layer != 0 {
