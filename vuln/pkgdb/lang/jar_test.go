@@ -90,3 +90,47 @@ func FuzzParseJar(f *testing.F) {
 		}
 	})
 }
+
+func TestParseJarManifest(t *testing.T) {
+	for _, tt := range []struct {
+		name, manifest string
+		want           string // name@version, "" for no package
+	}{
+		{"OSGi bundle", "Manifest-Version: 1.0\r\nBundle-SymbolicName: com.fasterxml.jackson.core.jackson-databind\r\nBundle-Version: 2.9.10\r\n",
+			"com.fasterxml.jackson.core:jackson-databind@2.9.10"},
+		{"vendor id and title", "Implementation-Vendor-Id: org.yaml\nImplementation-Title: snakeyaml\nImplementation-Version: 1.33\n",
+			"org.yaml:snakeyaml@1.33"},
+		{"continued line", "Bundle-SymbolicName: org.apache.logging.log4j.log4j-co\n re;singleton:=true\nImplementation-Version: 2.14.1\n",
+			"org.apache.logging.log4j:log4j-core@2.14.1"},
+		{"human title: no artifact", "Implementation-Vendor-Id: org.apache.commons\nImplementation-Title: Apache Commons Lang\nImplementation-Version: 3.12.0\n", ""},
+		{"vendor name: no group", "Implementation-Vendor: The Apache Software Foundation\nImplementation-Title: commons-lang3\nImplementation-Version: 3.12.0\n", ""},
+		{"two-segment symbolic name: no group", "Bundle-SymbolicName: javax.inject\nBundle-Version: 1.0.0\n", ""},
+		{"no version", "Bundle-SymbolicName: com.example.lib.core\n", ""},
+		{"version not a version", "Bundle-SymbolicName: com.example.lib.core\nBundle-Version: ${project.version}\n", ""},
+		{"after the main section", "Manifest-Version: 1.0\n\nName: x\nBundle-SymbolicName: com.example.lib.core\nBundle-Version: 1.0\n", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			jar := zipOf(t, map[string][]byte{"META-INF/MANIFEST.MF": []byte(tt.manifest)})
+			pkgs, err := ParseJar("lib/x.jar", bytes.NewReader(jar), int64(len(jar)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := ""
+			if len(pkgs) == 1 {
+				got = pkgs[0].Name + "@" + pkgs[0].Version
+			}
+			if got != tt.want || len(pkgs) > 1 {
+				t.Errorf("got %v, want %q", pkgs, tt.want)
+			}
+		})
+	}
+	// A jar with pom.properties is identified by them, not by its manifest.
+	jar := zipOf(t, map[string][]byte{
+		"META-INF/MANIFEST.MF":                       []byte("Bundle-SymbolicName: com.example.other.thing\nBundle-Version: 9.9\n"),
+		"META-INF/maven/com.acme/app/pom.properties": []byte("groupId=com.acme\nartifactId=app\nversion=1.0.0\n"),
+	})
+	pkgs, err := ParseJar("app.jar", bytes.NewReader(jar), int64(len(jar)))
+	if err != nil || len(pkgs) != 1 || pkgs[0].Name != "com.acme:app" {
+		t.Errorf("pom.properties and manifest: %v %v", pkgs, err)
+	}
+}
