@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"slices"
 	"strings"
@@ -327,38 +326,7 @@ func finishImage(r *reporter, res *imageResult, rules []*rule.Rule, stale []supp
 		Tool: "bulwark", Version: toolVersion(), Images: []report.Image{res.Image}, Notes: res.Notes,
 		Errors: res.Errors, Stale: stale, Rules: rules, FailOn: r.failSev,
 	}
-	for _, fd := range res.Findings {
-		if r.show == nil || r.show[fd.Severity] {
-			rep.Findings = append(rep.Findings, fd)
-		}
-	}
-	var w io.Writer = r.e.stdout
-	color := false
-	if r.out != nil {
-		w = r.out
-	} else {
-		color = r.flags.colorMode == "always" ||
-			r.flags.colorMode == "auto" && r.e.terminal(r.e.stdout) && r.e.getenv("NO_COLOR") == "" && r.e.getenv("TERM") != "dumb"
-	}
-	err := report.Write(w, r.format, rep, report.Options{Color: color})
-	if err == nil && r.out != nil {
-		err = r.out.commit()
-	}
-	if err != nil {
-		return &exitError{code: exitIncomplete, err: fmt.Errorf("writing report: %w", err)}
-	}
-	switch {
-	case len(res.Errors) > 0:
-		if r.out != nil || r.format != report.Table {
-			for _, fe := range res.Errors {
-				fmt.Fprintf(r.e.stderr, "bulwark: %s\n", fe.Error())
-			}
-		}
-		return &exitError{code: exitIncomplete}
-	case rep.Failed():
-		return &exitError{code: exitFindings}
-	}
-	return nil
+	return r.write(rep, res.Findings)
 }
 
 // vulnSource is what vulnerability matching reads: *db.DB satisfies it.

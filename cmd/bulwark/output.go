@@ -109,13 +109,36 @@ func (r *reporter) abort() {
 
 // finish writes the report of res and returns the exit error: 3 when an
 // input could not be analysed completely or the report not written, 1
-// when a shown, unsuppressed finding reaches the threshold.
+// when a shown, unsuppressed finding reaches the threshold or, with
+// --pss, a workload falls short of the level.
 func (r *reporter) finish(res *scan.Result, rules []*rule.Rule, stale []suppress.Stale) error {
 	rep := &report.Report{
 		Tool: "bulwark", Version: toolVersion(), Paths: res.Paths, Notes: res.Notes,
 		Errors: res.Errors, Stale: stale, Rules: rules, FailOn: r.failSev,
 	}
-	for _, fd := range res.Findings {
+	if err := r.write(rep, res.Findings); err != nil {
+		return err
+	}
+	if r.pss != "" {
+		if n := belowLevel(res.Findings, rules, r.pss); n > 0 {
+			verb := "does"
+			if n > 1 {
+				verb = "do"
+			}
+			fmt.Fprintf(r.e.stderr, "bulwark: %d %s %s not meet the %s Pod Security Standard (--pss %s)\n",
+				n, plural(n, "workload"), verb, r.pss, r.pss)
+			return &exitError{code: exitFindings}
+		}
+	}
+	return nil
+}
+
+// write adds the findings --severity shows to rep, writes it (in colour
+// on a terminal, as --color says) and returns the exit error: 3 when rep
+// has errors or could not be written, 1 when a shown, unsuppressed
+// finding reaches the threshold, nil otherwise.
+func (r *reporter) write(rep *report.Report, findings []finding.Finding) error {
+	for _, fd := range findings {
 		if r.show == nil || r.show[fd.Severity] {
 			rep.Findings = append(rep.Findings, fd)
 		}
@@ -137,27 +160,17 @@ func (r *reporter) finish(res *scan.Result, rules []*rule.Rule, stale []suppress
 		return &exitError{code: exitIncomplete, err: fmt.Errorf("writing report: %w", err)}
 	}
 	switch {
-	case len(res.Errors) > 0:
+	case len(rep.Errors) > 0:
 		// The table lists errors itself; other formats and files get them
 		// on standard error too.
 		if r.out != nil || r.format != report.Table {
-			for _, fe := range res.Errors {
+			for _, fe := range rep.Errors {
 				fmt.Fprintf(r.e.stderr, "bulwark: %s\n", fe.Error())
 			}
 		}
 		return &exitError{code: exitIncomplete}
 	case rep.Failed():
 		return &exitError{code: exitFindings}
-	case r.pss != "":
-		if n := belowLevel(res.Findings, rules, r.pss); n > 0 {
-			verb := "does"
-			if n > 1 {
-				verb = "do"
-			}
-			fmt.Fprintf(r.e.stderr, "bulwark: %d %s %s not meet the %s Pod Security Standard (--pss %s)\n",
-				n, plural(n, "workload"), verb, r.pss, r.pss)
-			return &exitError{code: exitFindings}
-		}
 	}
 	return nil
 }
