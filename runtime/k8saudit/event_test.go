@@ -411,3 +411,16 @@ func TestExtractAllocs(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkDecode decodes an EventList of 500 realistic events.
+func BenchmarkDecode(b *testing.B) {
+	body := eventList(1, 500)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		res, err := Decode(body, Limits{})
+		if err != nil || len(res.Events) != 500 {
+			b.Fatal(err)
+		}
+	}
+}
