@@ -206,6 +206,9 @@ func (d *decoder) event(n int32, listVersion string) (*Event, error) {
 		return nil, fmt.Errorf("%w: a JSON %s", ErrNotAudit, kindName(nd.kind))
 	}
 	if k := t.get(n, "kind"); k != none && (t.nodes[k].kind != kString || t.nodes[k].str != "Event") {
+		if t.nodes[k].kind == kString {
+			return nil, fmt.Errorf("%w (kind %q)", ErrNotAudit, t.nodes[k].str)
+		}
 		return nil, fmt.Errorf("%w (kind %s)", ErrNotAudit, t.text(k))
 	}
 	av, err := d.version(n)

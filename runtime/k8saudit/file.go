@@ -130,6 +130,7 @@ func (s *scan) next(final bool) (line []byte, ok bool, err error) {
 		case err == nil:
 			if s.skip {
 				s.skip = false
+				s.line++
 				s.pending = s.pending[:0]
 				continue
 			}
