@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
 
 // The event's JSON is validated and compacted by encoding/json
@@ -162,7 +163,7 @@ func (p *treeParser) literal(lit string) error {
 func (p *treeParser) str() (string, error) {
 	raw := p.t.raw
 	start := p.pos
-	escaped := false
+	escaped, high := false, false
 	i := start + 1
 	for ; i < len(raw); i++ {
 		c := raw[i]
@@ -174,12 +175,17 @@ func (p *treeParser) str() (string, error) {
 		if c == '"' {
 			break
 		}
+		if c >= utf8.RuneSelf {
+			high = true
+		}
 	}
 	if i >= len(raw) {
 		return "", errTruncated
 	}
 	p.pos = i + 1
-	if !escaped {
+	// Strings with escapes or invalid UTF-8 (replaced by U+FFFD, as
+	// encoding/json does) are decoded by encoding/json.
+	if !escaped && (!high || utf8.Valid(raw[start+1:i])) {
 		return unsafeString(raw[start+1 : i]), nil
 	}
 	var s string
