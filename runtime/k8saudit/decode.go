@@ -143,7 +143,7 @@ func (d *decoder) top(n int32) error {
 	if err != nil {
 		return err
 	}
-	switch kd := t.nodes[k].str; kd {
+	switch kd := t.strOf(k); kd {
 	case "Event":
 		d.item(n, av)
 	case "EventList":
@@ -173,7 +173,7 @@ func (d *decoder) version(n int32) (string, error) {
 	if t.nodes[v].kind != kString {
 		return "", fmt.Errorf("%w %s", ErrUnknownVersion, t.text(v))
 	}
-	switch s := t.nodes[v].str; s {
+	switch s := t.strOf(v); s {
 	case APIVersionV1, APIVersionV1beta1:
 		return s, nil
 	default:
@@ -190,7 +190,7 @@ func (d *decoder) item(n int32, listVersion string) {
 		ee := &EventError{Index: idx, Err: err}
 		if t := d.t; t.nodes[n].kind == kObject {
 			if id := t.get(n, "auditID"); id != none && t.nodes[id].kind == kString {
-				ee.AuditID = t.nodes[id].str
+				ee.AuditID = t.strOf(id)
 			}
 		}
 		d.res.Errors = append(d.res.Errors, ee)
@@ -205,9 +205,9 @@ func (d *decoder) event(n int32, listVersion string) (*Event, error) {
 	if nd.kind != kObject {
 		return nil, fmt.Errorf("%w: a JSON %s", ErrNotAudit, kindName(nd.kind))
 	}
-	if k := t.get(n, "kind"); k != none && (t.nodes[k].kind != kString || t.nodes[k].str != "Event") {
+	if k := t.get(n, "kind"); k != none && (t.nodes[k].kind != kString || t.strOf(k) != "Event") {
 		if t.nodes[k].kind == kString {
-			return nil, fmt.Errorf("%w (kind %q)", ErrNotAudit, t.nodes[k].str)
+			return nil, fmt.Errorf("%w (kind %q)", ErrNotAudit, t.strOf(k))
 		}
 		return nil, fmt.Errorf("%w (kind %s)", ErrNotAudit, t.text(k))
 	}
@@ -228,7 +228,7 @@ func (d *decoder) event(n int32, listVersion string) (*Event, error) {
 	if st == none || t.nodes[st].kind != kString {
 		return nil, errors.New("no stageTimestamp")
 	}
-	ts, err := time.Parse(time.RFC3339Nano, t.nodes[st].str)
+	ts, err := time.Parse(time.RFC3339Nano, t.strOf(st))
 	if err != nil {
 		return nil, fmt.Errorf("stageTimestamp: %w", err)
 	}

@@ -71,7 +71,7 @@ func (e *Event) str(keys ...string) string {
 	if n == none || e.t.nodes[n].kind != kString {
 		return ""
 	}
-	return e.t.nodes[n].str
+	return e.t.strOf(n)
 }
 
 // Extract implements fields.Event.
@@ -139,7 +139,7 @@ func (e *Event) Extract(ref fields.Ref, buf []fields.Value) ([]fields.Value, boo
 		}
 		for c := t.nodes[n].first; c != none; c = t.nodes[c].next {
 			k := t.get(c, "kind")
-			if k == none || t.nodes[k].kind != kString || t.nodes[k].str != want {
+			if !t.isString(k, want) {
 				continue
 			}
 			name := t.get(c, "name")
@@ -180,8 +180,8 @@ func (e *Event) Extract(ref fields.Ref, buf []fields.Value) ([]fields.Value, boo
 				return buf
 			}
 			for m := t.nodes[c].first; m != none; m = t.nodes[m].next {
-				if t.nodes[m].key != "name" {
-					buf = append(buf, fields.Value{Str: t.nodes[m].key})
+				if k := t.keyOf(m); k != "name" {
+					buf = append(buf, fields.Value{Str: k})
 				}
 			}
 			return buf

@@ -79,13 +79,13 @@ func FuzzTree(f *testing.F) {
 			t.Fatalf("valid JSON %q rejected: %v", compact.Bytes(), err)
 		}
 		// Every string value agrees with encoding/json.
-		for _, n := range tr.nodes {
+		for i, n := range tr.nodes {
 			if n.kind != kString {
 				continue
 			}
 			var s string
-			if err := json.Unmarshal(tr.raw[n.start:n.end], &s); err != nil || s != n.str {
-				t.Fatalf("string %q: %q, encoding/json %q (%v)", tr.raw[n.start:n.end], n.str, s, err)
+			if err := json.Unmarshal(tr.raw[n.start:n.end], &s); err != nil || s != tr.strOf(int32(i)) {
+				t.Fatalf("string %q: %q, encoding/json %q (%v)", tr.raw[n.start:n.end], tr.strOf(int32(i)), s, err)
 			}
 		}
 		if got := tr.text(0); tr.nodes[0].kind != kString && got != compact.String() {

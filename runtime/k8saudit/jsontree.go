@@ -33,17 +33,17 @@ const maxDepth = 256
 // none marks a missing node index.
 const none = -1
 
-// node is one JSON value.
+// node is one JSON value (32 bytes).
 type node struct {
 	kind kind
 	// start and end delimit the value's compact text in tree.raw.
 	start, end int32
-	// key is the member name when the node is an object member.
-	key string
-	// str is the unescaped value of a string node.
-	str string
+	// key and keyLen locate the member name when the node is an object
+	// member: a view of raw when key >= 0, else strs[-key-1].
+	key, keyLen int32
 	// first is the first child of an array or object, next the next
-	// sibling; n counts the children.
+	// sibling; n counts the children of an array or object. For a
+	// string with escapes, n-1 indexes strs (0: a view of raw).
 	first, next int32
 	n           int32
 }
@@ -52,6 +52,8 @@ type node struct {
 type tree struct {
 	raw   []byte
 	nodes []node
+	// strs holds the strings and keys that had escapes, unescaped.
+	strs []string
 }
 
 // errDepth reports nesting beyond maxDepth.
@@ -71,11 +73,12 @@ func parseTree(raw []byte) (*tree, error) {
 	return t, nil
 }
 
-// estimateNodes guesses the node count to size the array once.
+// estimateNodes guesses the node count to size the array once: every
+// value but the first follows a ',' or opens a container ('{', '[').
 func estimateNodes(raw []byte) int {
 	n := 1
 	for _, c := range raw {
-		if c == ',' || c == ':' {
+		if c == ',' || c == '{' || c == '[' {
 			n++
 		}
 	}
@@ -113,12 +116,12 @@ func (p *treeParser) value(depth int) (int32, error) {
 			return none, err
 		}
 	case c == '"':
-		s, err := p.str()
+		_, _, esc, err := p.str()
 		if err != nil {
 			return none, err
 		}
 		p.t.nodes[idx].kind = kString
-		p.t.nodes[idx].str = s
+		p.t.nodes[idx].n = esc
 	case c == 't':
 		if err := p.literal("true"); err != nil {
 			return none, err
@@ -158,9 +161,10 @@ func (p *treeParser) literal(lit string) error {
 	return nil
 }
 
-// str reads a string starting at the opening quote and returns its
-// unescaped value: a view of the input when it has no escapes.
-func (p *treeParser) str() (string, error) {
+// str reads a string starting at the opening quote. It returns the
+// offset and length of its content in raw when the content can be used
+// as is, else the index+1 of its unescaped value in strs.
+func (p *treeParser) str() (off, length int32, esc int32, err error) {
 	raw := p.t.raw
 	start := p.pos
 	escaped, high := false, false
@@ -180,19 +184,20 @@ func (p *treeParser) str() (string, error) {
 		}
 	}
 	if i >= len(raw) {
-		return "", errTruncated
+		return 0, 0, 0, errTruncated
 	}
 	p.pos = i + 1
 	// Strings with escapes or invalid UTF-8 (replaced by U+FFFD, as
 	// encoding/json does) are decoded by encoding/json.
 	if !escaped && (!high || utf8.Valid(raw[start+1:i])) {
-		return unsafeString(raw[start+1 : i]), nil
+		return int32(start + 1), int32(i - start - 1), 0, nil
 	}
 	var s string
 	if err := json.Unmarshal(raw[start:i+1], &s); err != nil {
-		return "", fmt.Errorf("string at offset %d: %w", start, err)
+		return 0, 0, 0, fmt.Errorf("string at offset %d: %w", start, err)
 	}
-	return s, nil
+	p.t.strs = append(p.t.strs, s)
+	return 0, 0, int32(len(p.t.strs)), nil
 }
 
 func (p *treeParser) members(obj int32, depth int) error {
@@ -206,7 +211,7 @@ func (p *treeParser) members(obj int32, depth int) error {
 		if p.pos >= len(raw) || raw[p.pos] != '"' {
 			return fmt.Errorf("expected a member name at offset %d", p.pos)
 		}
-		key, err := p.str()
+		koff, klen, kesc, err := p.str()
 		if err != nil {
 			return err
 		}
@@ -218,7 +223,11 @@ func (p *treeParser) members(obj int32, depth int) error {
 		if err != nil {
 			return err
 		}
-		p.t.nodes[child].key = key
+		if kesc > 0 {
+			p.t.nodes[child].key = -kesc
+		} else {
+			p.t.nodes[child].key, p.t.nodes[child].keyLen = koff, klen
+		}
 		p.link(obj, last, child)
 		last = child
 		if p.pos >= len(raw) {
@@ -280,7 +289,7 @@ func (t *tree) get(n int32, key string) int32 {
 		return none
 	}
 	for c := t.nodes[n].first; c != none; c = t.nodes[c].next {
-		if t.nodes[c].key == key {
+		if t.keyOf(c) == key {
 			return c
 		}
 	}
@@ -310,12 +319,35 @@ func (t *tree) index(n int32, i int) int32 {
 	return c
 }
 
+// keyOf returns the member name of node n.
+func (t *tree) keyOf(n int32) string {
+	nd := &t.nodes[n]
+	if nd.key < 0 {
+		return t.strs[-nd.key-1]
+	}
+	return unsafeString(t.raw[nd.key : nd.key+nd.keyLen])
+}
+
+// strOf returns the value of string node n.
+func (t *tree) strOf(n int32) string {
+	nd := &t.nodes[n]
+	if nd.n > 0 {
+		return t.strs[nd.n-1]
+	}
+	return unsafeString(t.raw[nd.start+1 : nd.end-1])
+}
+
+// isString reports whether n is a string node equal to s.
+func (t *tree) isString(n int32, s string) bool {
+	return n != none && t.nodes[n].kind == kString && t.strOf(n) == s
+}
+
 // text renders node n as a field value: strings raw, anything else as
 // its compact JSON text.
 func (t *tree) text(n int32) string {
 	nd := &t.nodes[n]
 	if nd.kind == kString {
-		return nd.str
+		return t.strOf(n)
 	}
 	return unsafeString(t.raw[nd.start:nd.end])
 }
