@@ -259,6 +259,17 @@ func (e *Event) Extract(ref fields.Ref, buf []fields.Value) ([]fields.Value, boo
 		return append(buf, fields.Value{Str: e.rawtime}), true
 	case wEvtRawTime:
 		return append(buf, fields.Value{Num: uint64(e.time.UnixNano())}), true
+	case wEvtRawTimeS:
+		return append(buf, fields.Value{Num: uint64(e.time.Unix())}), true
+	case wEvtRawTimeNS:
+		return append(buf, fields.Value{Num: uint64(e.time.Nanosecond())}), true
+	case wEvtTime:
+		// Rendered on demand (an allocation): these fields serve outputs.
+		tm := e.time.Local()
+		if s.sub == layoutISO {
+			tm = e.time.UTC()
+		}
+		return append(buf, fields.Value{Str: tm.Format(s.sub)}), true
 	case wEvtNum:
 		return append(buf, fields.Value{Num: e.num}), true
 	case wEvtSource:

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bulwark-sec/bulwark/runtime/fields"
 	"github.com/google/go-cmp/cmp"
@@ -245,6 +246,9 @@ func TestExtract(t *testing.T) {
 		{"pod_v1.json", "jevt.value[/requestObject/spec/volumes/3]", []string{`{"name":"proc","hostPath":{"path":"/proc/sys"}}`}},
 		{"pod_v1.json", "json.rawtime", []string{"1714557600123456789"}},
 		{"pod_v1.json", "evt.pluginname", []string{"k8saudit"}},
+		{"pod_v1.json", "evt.time.iso8601", []string{"2024-05-01T10:00:00.123456789Z"}},
+		{"pod_v1.json", "evt.time", []string{time.Unix(1714557600, 123456789).Format("15:04:05.000000000")}}, // local time
+		{"pod_v1.json", "evt.datetime.s", []string{time.Unix(1714557600, 0).Format("2006-01-02 15:04:05")}},
 
 		// RoleBinding subjects of every kind.
 		{"binding_v1.jsonl", "ka.req.binding.subjects.user_names", []string{"carol"}},
@@ -276,6 +280,22 @@ func TestExtract(t *testing.T) {
 				t.Errorf("values (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestExtractNumbers(t *testing.T) {
+	ev := firstEvent(t, "pod_v1.json")
+	ev.SetNum(42)
+	for field, want := range map[string]uint64{
+		"evt.rawtime":    1714557600123456789,
+		"evt.rawtime.s":  1714557600,
+		"evt.rawtime.ns": 123456789,
+		"evt.num":        42,
+	} {
+		vals, ok := ev.Extract(ref(t, field), nil)
+		if !ok || len(vals) != 1 || vals[0].Num != want {
+			t.Errorf("%s: %v %v, want %d", field, vals, ok, want)
+		}
 	}
 }
 

@@ -48,6 +48,9 @@ const (
 	wJSONObj                  // json.obj
 	wRawTimeText              // json.rawtime
 	wEvtRawTime               // evt.rawtime (AbsTime)
+	wEvtRawTimeS              // evt.rawtime.s
+	wEvtRawTimeNS             // evt.rawtime.ns
+	wEvtTime                  // evt.time and the other renderings: layout in spec.sub
 	wEvtNum                   // evt.num
 	wEvtSource                // evt.source
 	wEvtPlugin                // evt.pluginname
@@ -72,6 +75,15 @@ const (
 	csProcMount
 	csAddCaps
 	csHostPort
+)
+
+// Time layouts of the evt.time fields (Falco's renderings).
+const (
+	layoutTime      = "15:04:05.000000000"
+	layoutTimeS     = "15:04:05"
+	layoutISO       = "2006-01-02T15:04:05.000000000Z"
+	layoutDateTime  = "2006-01-02 15:04:05.000000000"
+	layoutDateTimeS = "2006-01-02 15:04:05"
 )
 
 // spec is the extraction recipe of one field.
@@ -210,6 +222,13 @@ func buildTable() ([]fields.Info, []spec) {
 	}
 	defs = append(defs,
 		fieldDef{fields.Info{Name: "evt.rawtime", Type: fields.AbsTime, Desc: "the event time (stageTimestamp) in nanoseconds since the epoch"}, spec{what: wEvtRawTime}},
+		fieldDef{fields.Info{Name: "evt.rawtime.s", Type: fields.Uint64, Desc: "the seconds of evt.rawtime"}, spec{what: wEvtRawTimeS}},
+		fieldDef{fields.Info{Name: "evt.rawtime.ns", Type: fields.Uint64, Desc: "the nanoseconds within the second of evt.rawtime"}, spec{what: wEvtRawTimeNS}},
+		str("evt.time", "the event time of day, local, with nanoseconds (15:04:05.000000000)", spec{what: wEvtTime, sub: layoutTime}),
+		str("evt.time.s", "the event time of day, local, in seconds (15:04:05)", spec{what: wEvtTime, sub: layoutTimeS}),
+		str("evt.time.iso8601", "the event time in ISO 8601, UTC, with nanoseconds", spec{what: wEvtTime, sub: layoutISO}),
+		str("evt.datetime", "the event date and time, local, with nanoseconds", spec{what: wEvtTime, sub: layoutDateTime}),
+		str("evt.datetime.s", "the event date and time, local, in seconds", spec{what: wEvtTime, sub: layoutDateTimeS}),
 		fieldDef{fields.Info{Name: "evt.num", Type: fields.Uint64, Desc: "the event's sequence number"}, spec{what: wEvtNum}},
 		str("evt.source", "the event source (k8s_audit)", spec{what: wEvtSource}),
 		str("evt.pluginname", "the name of the event's source plugin (k8saudit)", spec{what: wEvtPlugin}),
