@@ -290,3 +290,54 @@ func TestFollowFromEnd(t *testing.T) {
 		t.Fatal("no event")
 	}
 }
+
+// TestFileReaderDirectory reads a directory's files oldest first and
+// refuses to follow one.
+func TestFileReaderDirectory(t *testing.T) {
+	dir := t.TempDir()
+	line := func(id string) string { return `{"kind":"Event",` + eventJSON(id)[1:] + "\n" }
+	write := func(name, content string, age time.Duration) {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		mt := time.Now().Add(-age)
+		if err := os.Chtimes(p, mt, mt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("a.log", line("newest"), time.Minute)
+	write("b.log", line("oldest-1")+line("oldest-2"), time.Hour)
+	write("c.log", "{oops}\n", 30*time.Minute)
+	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	var ids, errs []string
+	r := NewFileReader(dir, FileOptions{OnError: func(err error) { errs = append(errs, err.Error()) }})
+	if err := r.Run(context.Background(), func(e *Event) { ids = append(ids, e.AuditID()) }); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(ids, ",") != "oldest-1,oldest-2,newest" {
+		t.Errorf("events %v", ids)
+	}
+	if len(errs) != 1 || !strings.HasPrefix(errs[0], filepath.Join(dir, "c.log")+":1: malformed JSON") {
+		t.Errorf("errors %q", errs)
+	}
+	r = NewFileReader(dir, FileOptions{Follow: true})
+	if err := r.Run(context.Background(), func(*Event) {}); err == nil || !strings.Contains(err.Error(), "cannot be followed") {
+		t.Errorf("follow a directory: %v", err)
+	}
+}
+
+// TestJSONObj renders the whole event indented, as json.obj does.
+func TestJSONObj(t *testing.T) {
+	res, err := Decode([]byte(`{"kind":"Event","auditID":"a","stageTimestamp":"2024-05-01T10:00:00Z","x":[1,{"y":true}]}`), Limits{})
+	if err != nil || len(res.Events) != 1 {
+		t.Fatal(err)
+	}
+	vals, ok := res.Events[0].Extract(ref(t, "json.obj"), nil)
+	want := "{\n  \"kind\": \"Event\",\n  \"auditID\": \"a\",\n  \"stageTimestamp\": \"2024-05-01T10:00:00Z\",\n  \"x\": [\n    1,\n    {\n      \"y\": true\n    }\n  ]\n}"
+	if !ok || len(vals) != 1 || vals[0].Str != want {
+		t.Errorf("json.obj %q, want %q", strs(vals), want)
+	}
+}

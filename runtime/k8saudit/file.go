@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"sort"
 	"time"
 )
 
@@ -48,7 +50,8 @@ func (e *LineError) Unwrap() error { return e.Err }
 
 // FileReader reads Kubernetes audit events from a file: JSON lines (each
 // line an Event or an EventList), or a file holding one Event or
-// EventList document, compact or indented.
+// EventList document, compact or indented. A directory is read file by
+// file, oldest modification first.
 type FileReader struct {
 	path string
 	opts FileOptions
@@ -74,21 +77,68 @@ func (r *FileReader) Stats() Stats { return r.c.snapshot() }
 // ctx's error). Bad lines and events go to OnError and do not stop the
 // reading; an error reading the file does.
 func (r *FileReader) Run(ctx context.Context, deliver func(*Event)) error {
+	info, err := os.Stat(r.path)
+	if err != nil {
+		return fmt.Errorf("audit log: %w", err)
+	}
+	if info.IsDir() {
+		if r.opts.Follow {
+			return fmt.Errorf("audit log %s: a directory cannot be followed", r.path)
+		}
+		return r.dir(ctx, deliver)
+	}
 	f, err := os.Open(r.path)
 	if err != nil {
 		return fmt.Errorf("audit log: %w", err)
 	}
 	defer func() { f.Close() }()
 	if !r.opts.Follow {
-		s := r.newScan(f, deliver)
-		return s.all(ctx)
+		return r.newScan(r.path, f, deliver).all(ctx)
 	}
 	return r.follow(ctx, f, deliver)
+}
+
+// dir reads every regular file of the directory, oldest modification
+// first (ties by name), as the k8saudit plugin does.
+func (r *FileReader) dir(ctx context.Context, deliver func(*Event)) error {
+	entries, err := os.ReadDir(r.path)
+	if err != nil {
+		return fmt.Errorf("audit log: %w", err)
+	}
+	type file struct {
+		path string
+		mod  time.Time
+	}
+	var files []file
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			return fmt.Errorf("audit log: %w", err)
+		}
+		files = append(files, file{filepath.Join(r.path, e.Name()), info.ModTime()})
+	}
+	sort.SliceStable(files, func(i, j int) bool { return files[i].mod.Before(files[j].mod) })
+	for _, fl := range files {
+		f, err := os.Open(fl.path)
+		if err != nil {
+			return fmt.Errorf("audit log: %w", err)
+		}
+		err = r.newScan(fl.path, f, deliver).all(ctx)
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // scan reads lines of one open file.
 type scan struct {
 	r       *FileReader
+	path    string
 	br      *bufio.Reader
 	deliver func(*Event)
 	line    int    // lines consumed
@@ -96,8 +146,8 @@ type scan struct {
 	skip    bool   // discarding the rest of an over-long line
 }
 
-func (r *FileReader) newScan(rd io.Reader, deliver func(*Event)) *scan {
-	return &scan{r: r, br: bufio.NewReaderSize(rd, 64<<10), deliver: deliver}
+func (r *FileReader) newScan(path string, rd io.Reader, deliver func(*Event)) *scan {
+	return &scan{r: r, path: path, br: bufio.NewReaderSize(rd, 64<<10), deliver: deliver}
 }
 
 // all reads to the end of the input, documents spanning lines included.
@@ -144,7 +194,7 @@ func (s *scan) next(final bool) (line []byte, ok bool, err error) {
 				if len(s.pending) > max {
 					s.skip = true
 					s.pending = s.pending[:0]
-					s.r.report(s.line+1, fmt.Errorf("%w: line longer than %d bytes", ErrPayloadTooLarge, max))
+					s.r.report(s.path, s.line+1, fmt.Errorf("%w: line longer than %d bytes", ErrPayloadTooLarge, max))
 				}
 			}
 		case errors.Is(err, io.EOF):
@@ -162,7 +212,7 @@ func (s *scan) next(final bool) (line []byte, ok bool, err error) {
 			}
 			return nil, false, nil
 		default:
-			return nil, false, fmt.Errorf("audit log %s: %w", s.r.path, err)
+			return nil, false, fmt.Errorf("audit log %s: %w", s.path, err)
 		}
 	}
 }
@@ -178,7 +228,7 @@ func (s *scan) handleLine(line []byte, docs bool) error {
 	if docs && (line[0] == '{' || line[0] == '[') && !json.Valid(line) && incomplete(line) {
 		return s.documents(line)
 	}
-	s.r.payload(line, s.line, s.deliver)
+	s.r.payload(line, s.path, s.line, s.deliver)
 	return nil
 }
 
@@ -199,13 +249,13 @@ func (s *scan) documents(first []byte) error {
 	buf = append(buf, '\n')
 	rest, err := io.ReadAll(io.LimitReader(s.br, int64(max-len(buf)+1)))
 	if err != nil {
-		return fmt.Errorf("audit log %s: %w", s.r.path, err)
+		return fmt.Errorf("audit log %s: %w", s.path, err)
 	}
 	buf = append(buf, rest...)
 	if len(buf) > max {
 		s.r.c.payloads.Add(1)
 		s.r.c.malformed.Add(1)
-		s.r.report(startLine, fmt.Errorf("%w: a JSON document larger than %d bytes", ErrPayloadTooLarge, max))
+		s.r.report(s.path, startLine, fmt.Errorf("%w: a JSON document larger than %d bytes", ErrPayloadTooLarge, max))
 		_, err := io.Copy(io.Discard, s.br)
 		return err
 	}
@@ -228,26 +278,26 @@ func (s *scan) documents(first []byte) error {
 		if err != nil {
 			s.r.c.payloads.Add(1)
 			s.r.c.malformed.Add(1)
-			s.r.report(line, fmt.Errorf("malformed JSON: %w", err))
+			s.r.report(s.path, line, fmt.Errorf("malformed JSON: %w", err))
 			s.line = startLine + bytes.Count(buf, []byte{'\n'})
 			return nil
 		}
-		s.r.payload(raw, line, s.deliver)
+		s.r.payload(raw, s.path, line, s.deliver)
 	}
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
 // payload decodes one payload found at line and delivers its events.
-func (r *FileReader) payload(data []byte, line int, deliver func(*Event)) {
+func (r *FileReader) payload(data []byte, path string, line int, deliver func(*Event)) {
 	res, err := Decode(data, r.opts.Limits)
 	r.c.count(res, err)
 	if err != nil {
-		r.report(line, err)
+		r.report(path, line, err)
 		return
 	}
 	for _, e := range res.Errors {
-		r.report(line, e)
+		r.report(path, line, e)
 	}
 	for _, ev := range res.Events {
 		r.num++
@@ -257,9 +307,9 @@ func (r *FileReader) payload(data []byte, line int, deliver func(*Event)) {
 	}
 }
 
-func (r *FileReader) report(line int, err error) {
+func (r *FileReader) report(path string, line int, err error) {
 	if r.opts.OnError != nil {
-		r.opts.OnError(&LineError{Path: r.path, Line: line, Err: err})
+		r.opts.OnError(&LineError{Path: path, Line: line, Err: err})
 	}
 }
 
@@ -278,7 +328,7 @@ func (r *FileReader) follow(ctx context.Context, f *os.File, deliver func(*Event
 		}
 	}
 	cr := &countingReader{r: f, n: offset}
-	s := r.newScan(cr, deliver)
+	s := r.newScan(r.path, cr, deliver)
 	tick := time.NewTicker(r.opts.PollInterval)
 	defer tick.Stop()
 	for {
@@ -324,14 +374,14 @@ func (r *FileReader) follow(ctx context.Context, f *os.File, deliver func(*Event
 			f.Close()
 			f = nf
 			cr = &countingReader{r: f}
-			s = r.newScan(cr, deliver)
+			s = r.newScan(r.path, cr, deliver)
 		case now.Size() < cr.n:
 			// Truncation (copytruncate): start again from the top.
 			if _, err := f.Seek(0, io.SeekStart); err != nil {
 				return fmt.Errorf("audit log: %w", err)
 			}
 			cr.n = 0
-			s = r.newScan(cr, deliver)
+			s = r.newScan(r.path, cr, deliver)
 		}
 	}
 	// unreachable
