@@ -274,20 +274,26 @@ func TestFollowFromEnd(t *testing.T) {
 	evs := make(chan string, 4)
 	r := NewFileReader(path, FileOptions{Follow: true, FromEnd: true, PollInterval: 5 * time.Millisecond})
 	go r.Run(ctx, func(e *Event) { evs <- e.AuditID() })
-	time.Sleep(50 * time.Millisecond)
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fmt.Fprint(f, line("after"))
-	f.Close()
-	select {
-	case id := <-evs:
-		if id != "after" {
-			t.Errorf("first event %s, want after", id)
+	// Append until the reader reports an event: whenever it started, the
+	// line written before it must never come.
+	deadline := time.After(10 * time.Second)
+	for i := 0; ; i++ {
+		f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("no event")
+		fmt.Fprint(f, line(fmt.Sprintf("after-%d", i)))
+		f.Close()
+		select {
+		case id := <-evs:
+			if !strings.HasPrefix(id, "after-") {
+				t.Errorf("first event %s, want one written after the start", id)
+			}
+			return
+		case <-deadline:
+			t.Fatal("no event")
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 }
 
