@@ -16,6 +16,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
+
+	"golang.org/x/sync/semaphore"
 )
 
 // Webhook defaults.
@@ -29,6 +32,8 @@ const (
 	// DefaultEnqueueTimeout is how long a request waits for room in a
 	// full queue before its events are dropped.
 	DefaultEnqueueTimeout = time.Second
+	// DefaultMaxQueuedBytes bounds the memory of the queued events.
+	DefaultMaxQueuedBytes = 256 << 20
 	// DefaultShutdownTimeout bounds the wait for requests in flight at
 	// shutdown.
 	DefaultShutdownTimeout = 5 * time.Second
@@ -54,6 +59,10 @@ type WebhookConfig struct {
 	// QueueSize is the number of accepted request bodies that may wait
 	// for the consumer (DefaultQueueSize when zero).
 	QueueSize int
+	// MaxQueuedBytes bounds the memory held by queued events (their
+	// JSON and its index; DefaultMaxQueuedBytes when zero). A request
+	// that would pass it waits like one facing a full queue.
+	MaxQueuedBytes int64
 	// EnqueueTimeout is how long a request waits for room in a full
 	// queue (DefaultEnqueueTimeout when zero; negative: no wait). When
 	// it passes, the request's events are dropped and counted, and the
@@ -76,7 +85,8 @@ type WebhookConfig struct {
 type Webhook struct {
 	cfg   WebhookConfig
 	tls   *tls.Config
-	queue chan []*Event
+	queue chan batch
+	mem   *semaphore.Weighted // bytes of queued events
 	c     counters
 
 	mu     sync.RWMutex // guards closed against sends on the closed queue
@@ -95,13 +105,16 @@ func NewWebhook(cfg WebhookConfig) (*Webhook, error) {
 	if cfg.QueueSize <= 0 {
 		cfg.QueueSize = DefaultQueueSize
 	}
+	if cfg.MaxQueuedBytes <= 0 {
+		cfg.MaxQueuedBytes = DefaultMaxQueuedBytes
+	}
 	if cfg.EnqueueTimeout == 0 {
 		cfg.EnqueueTimeout = DefaultEnqueueTimeout
 	}
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = DefaultShutdownTimeout
 	}
-	w := &Webhook{cfg: cfg, queue: make(chan []*Event, cfg.QueueSize)}
+	w := &Webhook{cfg: cfg, queue: make(chan batch, cfg.QueueSize), mem: semaphore.NewWeighted(cfg.MaxQueuedBytes)}
 	if (cfg.CertFile == "") != (cfg.KeyFile == "") {
 		return nil, errors.New("audit webhook: a TLS certificate needs its key and a key its certificate")
 	}
@@ -203,28 +216,53 @@ func (w *Webhook) authorized(req *http.Request) bool {
 	return subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), []byte(w.cfg.BearerToken)) == 1
 }
 
-// enqueue queues a batch, waiting up to EnqueueTimeout for room; false
-// when the queue stayed full or is closed.
+// batch is the events of one request and the bytes they hold.
+type batch struct {
+	events []*Event
+	bytes  int64
+}
+
+// batchBytes is the memory a payload's events hold: its compact JSON
+// and the index over it, shared by all of them.
+func batchBytes(evs []*Event) int64 {
+	t := evs[0].t
+	return int64(cap(t.raw)) + int64(cap(t.nodes))*int64(unsafe.Sizeof(node{}))
+}
+
+// enqueue queues a batch, waiting up to EnqueueTimeout for room in the
+// queue and in the memory budget; false when there was none or the
+// queue is closed.
 func (w *Webhook) enqueue(evs []*Event) bool {
 	w.mu.RLock()
 	defer w.mu.RUnlock()
 	if w.closed {
 		return false
 	}
-	select {
-	case w.queue <- evs:
-		return true
-	default:
+	b := batch{events: evs, bytes: min(batchBytes(evs), w.cfg.MaxQueuedBytes)}
+	acquired := w.mem.TryAcquire(b.bytes)
+	if acquired {
+		select {
+		case w.queue <- b:
+			return true
+		default:
+		}
 	}
 	if w.cfg.EnqueueTimeout < 0 {
+		if acquired {
+			w.mem.Release(b.bytes)
+		}
 		return false
 	}
-	t := time.NewTimer(w.cfg.EnqueueTimeout)
-	defer t.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), w.cfg.EnqueueTimeout)
+	defer cancel()
+	if !acquired && w.mem.Acquire(ctx, b.bytes) != nil {
+		return false
+	}
 	select {
-	case w.queue <- evs:
+	case w.queue <- b:
 		return true
-	case <-t.C:
+	case <-ctx.Done():
+		w.mem.Release(b.bytes)
 		return false
 	}
 }
@@ -257,13 +295,14 @@ func (w *Webhook) Serve(ctx context.Context, ln net.Listener, deliver func(*Even
 	go func() {
 		defer close(consumed)
 		var num uint64
-		for batch := range w.queue {
-			for _, ev := range batch {
+		for b := range w.queue {
+			for _, ev := range b.events {
 				num++
 				ev.num = num
 				w.c.delivered.Add(1)
 				deliver(ev)
 			}
+			w.mem.Release(b.bytes)
 		}
 	}()
 	served := make(chan error, 1)

@@ -322,6 +322,35 @@ func TestWebhookQueueFull(t *testing.T) {
 	}
 }
 
+// TestWebhookMemoryBudget drops a batch when the queued events would
+// hold more memory than allowed, though the queue has room.
+func TestWebhookMemoryBudget(t *testing.T) {
+	p := newPKI(t)
+	started := make(chan struct{})
+	release := make(chan struct{})
+	var once sync.Once
+	var delivered atomic.Int64
+	deliver := func(*Event) {
+		once.Do(func() { close(started); <-release })
+		delivered.Add(1)
+	}
+	s := startWebhook(t, p, WebhookConfig{QueueSize: 10, MaxQueuedBytes: 1, EnqueueTimeout: 20 * time.Millisecond}, deliver)
+	if got := s.post(t, "application/json", eventList(1, 2)); got != http.StatusOK {
+		t.Fatalf("batch 1: %d", got)
+	}
+	<-started // batch 1 holds the whole budget until delivered
+	if got := s.post(t, "application/json", eventList(3, 1)); got != http.StatusServiceUnavailable {
+		t.Fatalf("batch 2: %d, want 503", got)
+	}
+	close(release)
+	if err := s.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if st := s.w.Stats(); st.Dropped != 1 || st.Delivered != 2 || delivered.Load() != 2 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
 // TestWebhookLoad posts 100,000 events in batches of 500 from four
 // clients over TLS on loopback, then shuts down at once: every event is
 // delivered exactly once, the heap stays bounded and the queue drains.
