@@ -32,6 +32,9 @@ const (
 	// DefaultEnqueueTimeout is how long a request waits for room in a
 	// full queue before its events are dropped.
 	DefaultEnqueueTimeout = time.Second
+	// DefaultMaxInFlight is the number of request bodies read and
+	// decoded at once.
+	DefaultMaxInFlight = 4
 	// DefaultMaxQueuedBytes bounds the memory of the queued events.
 	DefaultMaxQueuedBytes = 256 << 20
 	// DefaultShutdownTimeout bounds the wait for requests in flight at
@@ -59,6 +62,12 @@ type WebhookConfig struct {
 	// QueueSize is the number of accepted request bodies that may wait
 	// for the consumer (DefaultQueueSize when zero).
 	QueueSize int
+	// MaxInFlight bounds the requests whose bodies are read and decoded
+	// at once (DefaultMaxInFlight when zero); a request waits for its
+	// turn up to EnqueueTimeout, then gets 503. With MaxQueuedBytes it
+	// bounds the memory: about MaxInFlight × 4 × MaxBatchSize +
+	// MaxQueuedBytes.
+	MaxInFlight int
 	// MaxQueuedBytes bounds the memory held by queued events (their
 	// JSON and its index; DefaultMaxQueuedBytes when zero). A request
 	// that would pass it waits like one facing a full queue.
@@ -87,6 +96,7 @@ type Webhook struct {
 	tls   *tls.Config
 	queue chan batch
 	mem   *semaphore.Weighted // bytes of queued events
+	busy  *semaphore.Weighted // requests being read and decoded
 	c     counters
 
 	mu     sync.RWMutex // guards closed against sends on the closed queue
@@ -105,6 +115,9 @@ func NewWebhook(cfg WebhookConfig) (*Webhook, error) {
 	if cfg.QueueSize <= 0 {
 		cfg.QueueSize = DefaultQueueSize
 	}
+	if cfg.MaxInFlight <= 0 {
+		cfg.MaxInFlight = DefaultMaxInFlight
+	}
 	if cfg.MaxQueuedBytes <= 0 {
 		cfg.MaxQueuedBytes = DefaultMaxQueuedBytes
 	}
@@ -114,7 +127,8 @@ func NewWebhook(cfg WebhookConfig) (*Webhook, error) {
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = DefaultShutdownTimeout
 	}
-	w := &Webhook{cfg: cfg, queue: make(chan batch, cfg.QueueSize), mem: semaphore.NewWeighted(cfg.MaxQueuedBytes)}
+	w := &Webhook{cfg: cfg, queue: make(chan batch, cfg.QueueSize), mem: semaphore.NewWeighted(cfg.MaxQueuedBytes),
+		busy: semaphore.NewWeighted(int64(cfg.MaxInFlight))}
 	if (cfg.CertFile == "") != (cfg.KeyFile == "") {
 		return nil, errors.New("audit webhook: a TLS certificate needs its key and a key its certificate")
 	}
@@ -153,7 +167,8 @@ func (w *Webhook) Path() string { return w.cfg.Path }
 // 405 for a method other than POST, 401 for a missing or wrong bearer
 // token, 415 for a content type other than application/json, 413 for a
 // body over MaxBatchSize, 400 for a body that is not audit JSON, 503
-// when the queue stayed full, else 200.
+// when too many requests were in flight or the queue stayed full, else
+// 200.
 func (w *Webhook) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
 	if req.URL.Path != w.cfg.Path {
 		w.c.rejected.Add(1)
@@ -177,6 +192,13 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
 		http.Error(rw, "content type must be application/json", http.StatusUnsupportedMediaType)
 		return
 	}
+	if !w.turn(req.Context()) {
+		w.c.rejected.Add(1)
+		rw.Header().Set("Retry-After", "1")
+		http.Error(rw, "too many requests in flight", http.StatusServiceUnavailable)
+		return
+	}
+	defer w.busy.Release(1)
 	body, err := io.ReadAll(http.MaxBytesReader(rw, req.Body, int64(w.cfg.MaxBatchSize)))
 	if err != nil {
 		w.c.rejected.Add(1)
@@ -214,6 +236,19 @@ func (w *Webhook) authorized(req *http.Request) bool {
 		return false
 	}
 	return subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), []byte(w.cfg.BearerToken)) == 1
+}
+
+// turn waits up to EnqueueTimeout for a request slot.
+func (w *Webhook) turn(ctx context.Context) bool {
+	if w.busy.TryAcquire(1) {
+		return true
+	}
+	if w.cfg.EnqueueTimeout < 0 {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, w.cfg.EnqueueTimeout)
+	defer cancel()
+	return w.busy.Acquire(ctx, 1) == nil
 }
 
 // batch is the events of one request and the bytes they hold.

@@ -12,6 +12,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -348,6 +349,50 @@ func TestWebhookMemoryBudget(t *testing.T) {
 	}
 	if st := s.w.Stats(); st.Dropped != 1 || st.Delivered != 2 || delivered.Load() != 2 {
 		t.Errorf("stats %+v", st)
+	}
+}
+
+// TestWebhookInFlight refuses a request while the only slot is held by
+// one whose body is still arriving.
+func TestWebhookInFlight(t *testing.T) {
+	p := newPKI(t)
+	var col collector
+	s := startWebhook(t, p, WebhookConfig{MaxInFlight: 1, EnqueueTimeout: -1}, col.deliver)
+	body := eventList(1, 2)
+	pr, pw := io.Pipe()
+	first := make(chan int, 1)
+	go func() {
+		req, _ := http.NewRequest(http.MethodPost, s.url, pr)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := s.client.Do(req)
+		if err != nil {
+			first <- 0
+			return
+		}
+		resp.Body.Close()
+		first <- resp.StatusCode
+	}()
+	if _, err := pw.Write(body[:100]); err != nil {
+		t.Fatal(err)
+	}
+	// Probe with empty lists until the held slot turns one away.
+	deadline := time.Now().Add(10 * time.Second)
+	for s.post(t, "application/json", []byte(`{"kind":"EventList","items":[]}`)) != http.StatusServiceUnavailable {
+		if time.Now().After(deadline) {
+			t.Fatal("no 503 while the slot was held")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	pw.Write(body[100:])
+	pw.Close()
+	if code := <-first; code != http.StatusOK {
+		t.Fatalf("held request: %d", code)
+	}
+	if err := s.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if len(col.ids) != 2 || s.w.Stats().Rejected == 0 {
+		t.Errorf("delivered %v, stats %+v", col.ids, s.w.Stats())
 	}
 }
 
