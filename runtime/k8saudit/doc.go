@@ -11,7 +11,8 @@
 //
 // Two intakes deliver Events to a callback, with counters for metrics:
 // Webhook receives the API server's webhook backend (TLS, optional
-// bearer token and client certificates, bounded body and queue), and
+// bearer token and client certificates; bounded body size, requests in
+// flight, queue length and queued bytes), and
 // FileReader reads JSON-lines audit logs, single documents and
 // directories, optionally following a log across rotation and
 // truncation.

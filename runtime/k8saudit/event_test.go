@@ -444,3 +444,44 @@ func BenchmarkDecode(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkExtractAll extracts every field but the rendered ones
+// (json.obj, the evt.time strings) from every corpus event, as the
+// k8saudit plugin's benchmark does: index fields with [0], key fields
+// with [sample].
+func BenchmarkExtractAll(b *testing.B) {
+	files, _ := filepath.Glob(filepath.Join(corpusDir, "*.json"))
+	if len(files) == 0 {
+		b.Skip("corpus not present")
+	}
+	var evs []*Event
+	for _, f := range files {
+		e, _ := readEvents(b, f)
+		evs = append(evs, e...)
+	}
+	var refs []fields.Ref
+	for id, f := range (Source{}).Fields() {
+		if f.Name == "json.obj" || f.Name == "jevt.obj" || strings.HasPrefix(f.Name, "evt.time") || strings.HasPrefix(f.Name, "evt.datetime") {
+			continue
+		}
+		r := fields.Ref{ID: id}
+		switch f.Arg {
+		case fields.ArgIndex:
+			r.Arg, r.HasArg, r.HasIndex = "0", true, true
+		case fields.ArgKey:
+			r.Arg, r.HasArg = "sample", true
+		}
+		refs = append(refs, r)
+	}
+	buf := make([]fields.Value, 0, 64)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		for _, e := range evs {
+			for _, r := range refs {
+				buf, _ = e.Extract(r, buf[:0])
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(evs)*len(refs)), "ns/extraction")
+}
