@@ -43,14 +43,18 @@ var testMacros = map[string]string{
 	"loop_b":     "ka.verb=x or loop_a",
 	"never_true": "(ka.verb=NONEXISTENT)",
 	"bad_field":  "ka.nope=1",
+	// the benchmark's macros
+	"bench_kevt":       "(ka.target.resource=pods and ka.verb in (create, update, patch))",
+	"bench_privileged": "ka.uri.param[command] in (sh, bash, ash) or ka.req.pod.containers.image intersects (bench_images)",
 }
 
 var testLists = map[string][]string{
-	"anon_users":  {"system:anonymous", "system:unauthenticated"},
-	"nested_list": {"anon_users", "admin"},
-	"empty_list":  {},
-	"sys_ns":      {"kube-system", "kube-public"},
-	"images":      {"nginx:1.25", "busybox", "alpine"},
+	"anon_users":   {"system:anonymous", "system:unauthenticated"},
+	"nested_list":  {"anon_users", "admin"},
+	"empty_list":   {},
+	"sys_ns":       {"kube-system", "kube-public"},
+	"images":       {"nginx:1.25", "busybox", "alpine"},
+	"bench_images": benchImages(),
 }
 
 func testEnv() Env {
