@@ -97,6 +97,9 @@ type Literal struct {
 	At     Pos
 	Value  string
 	Quoted bool
+	// LegacyEscape marks a quoted string that used the legacy escape
+	// "\ " (read as a backslash); Compile warns about it.
+	LegacyEscape bool
 }
 
 // List is a parenthesised list of values. A bare item that names a list

@@ -562,6 +562,9 @@ func (c *compiler) lookupList(name string, seen []string) ([]string, bool) {
 }
 
 func (c *compiler) naWarn(l *Literal) {
+	if l.LegacyEscape {
+		c.warn(l.At, `legacy escape "\ " read as a backslash; write "\\"`)
+	}
 	if l.Value == "<NA>" || l.Value == "N/A" {
 		c.warn(l.At, "comparison with %q: a missing field has no value and never compares; use 'exists'", l.Value)
 	}

@@ -317,6 +317,7 @@ func TestWarnings(t *testing.T) {
 		{"ka.verb in (a, N/A)", "N/A"},
 		{"ka.verb = create", ""},
 		{"ka.response.code >= 400", "lexicographically"},
+		{`ka.verb contains "\ "`, "legacy escape"},
 		{"evt.num >= 400", ""},
 	}
 	for _, tc := range cases {

@@ -38,6 +38,9 @@ type parser struct {
 	pos   int
 	depth int
 	lines []int // offsets where lines start
+	// legacy is set by parseQuoted when the string used the legacy
+	// escape "\ ".
+	legacy bool
 }
 
 // Parse parses a condition into its AST. Errors are *SyntaxError.
@@ -651,11 +654,12 @@ func (p *parser) parseValRef() (Node, error) {
 func (p *parser) parseValue() (*Literal, error) {
 	at := p.at(p.pos)
 	if p.peek(`"`) || p.peek(`'`) {
+		p.legacy = false
 		s, err := p.parseQuoted()
 		if err != nil {
 			return nil, err
 		}
-		return &Literal{At: at, Value: s, Quoted: true}, nil
+		return &Literal{At: at, Value: s, Quoted: true, LegacyEscape: p.legacy}, nil
 	}
 	st := p.pos
 	for p.pos < len(p.src) && isBareChar(p.src[p.pos]) {
@@ -736,8 +740,10 @@ func (p *parser) parseQuoted() (string, error) {
 		case 't':
 			b.WriteByte('\t')
 		case ' ':
-			// Legacy rules write "\ " for a backslash and a blank.
-			b.WriteString(`\ `)
+			// Legacy rules write "\ " for a backslash (upstream's
+			// unescaping keeps the backslash and drops the blank).
+			b.WriteByte('\\')
+			p.legacy = true
 		case 'x':
 			if p.pos+3 < len(p.src) && isHex(p.src[p.pos+2]) && isHex(p.src[p.pos+3]) {
 				b.WriteByte(unhex(p.src[p.pos+2])<<4 | unhex(p.src[p.pos+3]))

@@ -123,7 +123,7 @@ func TestParse(t *testing.T) {
 		{`a.b = "x\"y"`, `a.b = "x\"y"`},
 		{`a.b = 'x\'y'`, `a.b = "x'y"`},
 		{`a.b = "\\ \/ \b \f \n \r \t \x41"`, `a.b = "\\ / \b \f \n \r \t A"`},
-		{`a.b contains "\ "`, `a.b contains "\\ "`}, // legacy: backslash and blank
+		{`a.b contains "\ "`, `a.b contains "\\"`}, // legacy "\ ": a backslash, as upstream
 		{`a.b endswith \`, `a.b endswith \`},
 		{"a.b = 'x y' or c", `or(a.b = "x y", macro:c)`},
 		{"a.b=x)", ""},
