@@ -73,6 +73,9 @@ type Env struct {
 	// either way; with SkipUnknown the message says that the rule is
 	// skipped, and the loader should report it as a warning.
 	SkipUnknown bool
+	// Refs, when set, shares field slots with other programs of the same
+	// source (see RefTable); nil gives the program a table of its own.
+	Refs *RefTable
 }
 
 // maxCompileDepth bounds the recursion of compilation across inlined
@@ -84,8 +87,8 @@ const maxCompileDepth = 4 * MaxDepth
 type Program struct {
 	root  evalNode
 	refs  []fields.Ref
+	table *RefTable
 	pool  sync.Pool
-	ninfo []fields.Info
 }
 
 // Evaluator holds the scratch space of evaluations of one Program: the
@@ -95,6 +98,7 @@ type Program struct {
 // let Program.Eval take one from its pool.
 type Evaluator struct {
 	p     *Program
+	table *RefTable
 	vals  []fields.Value
 	slots []slot
 	arena []byte
@@ -112,7 +116,9 @@ const (
 
 // NewEvaluator returns an Evaluator of p for one goroutine.
 func (p *Program) NewEvaluator() *Evaluator {
-	return &Evaluator{p: p, vals: make([]fields.Value, 0, 64), slots: make([]slot, len(p.refs)), arena: make([]byte, 0, 256)}
+	ev := &Evaluator{p: p, table: p.table, vals: make([]fields.Value, 0, 64), arena: make([]byte, 0, 256)}
+	ev.Reset()
+	return ev
 }
 
 // Eval evaluates the condition on e with a pooled Evaluator; it allocates
@@ -127,29 +133,27 @@ func (p *Program) Eval(e fields.Event) bool {
 	return r
 }
 
-// Eval evaluates the condition on e.
+// Eval evaluates the program the Evaluator was made for
+// (Program.NewEvaluator) on e. An Evaluator of a RefTable has no program
+// of its own: use Program.EvalWith.
 func (ev *Evaluator) Eval(e fields.Event) bool {
-	ev.reset()
+	ev.Reset()
+	if ev.p == nil {
+		return false
+	}
 	return ev.p.root.eval(ev, e)
 }
 
-func (ev *Evaluator) reset() {
-	ev.vals = ev.vals[:0]
-	ev.arena = ev.arena[:0]
-	for i := range ev.slots {
-		ev.slots[i].state = 0
-	}
-}
-
 // Refs lists the distinct field references of the program, in the order
-// of their slots.
+// they first appear in the condition (macros inlined).
 func (p *Program) Refs() []fields.Ref { return p.refs }
 
 type compiler struct {
 	env      Env
 	byName   map[string]int
 	infos    []fields.Info
-	refIdx   map[string]int
+	table    *RefTable
+	used     map[int]bool
 	refs     []fields.Ref
 	warnings []Warning
 	macro    string   // macro being compiled ("" for the condition)
@@ -164,16 +168,27 @@ func Compile(n Node, env Env) (*Program, []Warning, error) {
 	if env.Source == nil {
 		return nil, nil, errors.New("filter: compile: no event source")
 	}
-	c := &compiler{env: env, byName: map[string]int{}, refIdx: map[string]int{}, macros: map[string]evalNode{}}
-	c.infos = env.Source.Fields()
-	for i, f := range c.infos {
-		c.byName[f.Name] = i
+	c := newCompiler(env)
+	if !c.table.bind(env.Source.Name()) {
+		return nil, nil, fmt.Errorf("filter: compile: the RefTable serves source %s, not %s", c.table.source, env.Source.Name())
 	}
 	root, err := c.bool(n)
 	if err != nil {
 		return nil, c.warnings, err
 	}
-	return &Program{root: root, refs: c.refs, ninfo: c.infos}, c.warnings, nil
+	return &Program{root: root, refs: c.refs, table: c.table}, c.warnings, nil
+}
+
+func newCompiler(env Env) *compiler {
+	c := &compiler{env: env, byName: map[string]int{}, used: map[int]bool{}, macros: map[string]evalNode{}, table: env.Refs}
+	if c.table == nil {
+		c.table = NewRefTable()
+	}
+	c.infos = env.Source.Fields()
+	for i, f := range c.infos {
+		c.byName[f.Name] = i
+	}
+	return c
 }
 
 func (c *compiler) errAt(at Pos, cause error, format string, args ...any) *CompileError {
@@ -307,11 +322,9 @@ func (c *compiler) field(f *Field) (operand, opType, error) {
 	case hasArg && info.Arg == fields.ArgIndex && !ref.HasIndex:
 		return nil, opType{}, c.errAt(f.At, nil, "field %s takes a numeric index, not %q", name, arg)
 	}
-	key := strconv.Itoa(id) + "\x00" + strconv.FormatBool(hasArg) + "\x00" + arg
-	idx, seen := c.refIdx[key]
-	if !seen {
-		idx = len(c.refs)
-		c.refIdx[key] = idx
+	idx := c.table.slot(ref)
+	if !c.used[idx] {
+		c.used[idx] = true
 		c.refs = append(c.refs, ref)
 	}
 	return &fieldOp{slot: idx, ref: ref}, opType{typ: info.Type, list: info.IsList}, nil

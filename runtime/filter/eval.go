@@ -60,6 +60,10 @@ type fieldOp struct {
 }
 
 func (f *fieldOp) get(ev *Evaluator, e fields.Event) ([]fields.Value, bool) {
+	if f.slot >= len(ev.slots) {
+		// A program compiled into the table after the last Reset.
+		ev.slots = append(ev.slots, make([]slot, f.slot+1-len(ev.slots))...)
+	}
 	s := &ev.slots[f.slot]
 	switch s.state {
 	case slotPresent:

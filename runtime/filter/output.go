@@ -49,11 +49,7 @@ func ParseOutput(format string, src fields.Source, skipUnknown bool) (*Output, e
 	if src == nil {
 		return nil, errors.New("filter: output: no event source")
 	}
-	c := &compiler{env: Env{Source: src, SkipUnknown: skipUnknown}, byName: map[string]int{}, refIdx: map[string]int{}, macros: map[string]evalNode{}}
-	c.infos = src.Fields()
-	for i, f := range c.infos {
-		c.byName[f.Name] = i
-	}
+	c := newCompiler(Env{Source: src, SkipUnknown: skipUnknown})
 	o := &Output{Format: format}
 	p := newParser(format)
 	if strings.HasPrefix(format, "*") {
@@ -97,7 +93,7 @@ func ParseOutput(format string, src fields.Source, skipUnknown bool) (*Output, e
 		o.tokens = append(o.tokens, *tok)
 	}
 	flush(p.pos)
-	o.prog = &Program{refs: c.refs}
+	o.prog = &Program{refs: c.refs, table: c.table}
 	return o, nil
 }
 
@@ -227,7 +223,7 @@ func (o *Output) evaluator() *Evaluator {
 	if ev == nil {
 		ev = o.prog.NewEvaluator()
 	}
-	ev.reset()
+	ev.Reset()
 	return ev
 }
 
