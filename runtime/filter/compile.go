@@ -32,6 +32,7 @@ type CompileError struct {
 	Err error
 }
 
+// Error formats the error as "[macro NAME: ]line:col: message".
 func (e *CompileError) Error() string {
 	if e.Macro != "" {
 		return fmt.Sprintf("macro %s: %d:%d: %s", e.Macro, e.Line, e.Col, e.Msg)
@@ -50,6 +51,7 @@ type Warning struct {
 	Msg               string
 }
 
+// String formats the warning as "[macro NAME: ]line:col: message".
 func (w Warning) String() string {
 	if w.Macro != "" {
 		return fmt.Sprintf("macro %s: %d:%d: %s", w.Macro, w.Line, w.Col, w.Msg)

@@ -19,6 +19,7 @@ type SyntaxError struct {
 	Msg               string
 }
 
+// Error formats the error as "line:col: message".
 func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("%d:%d: %s", e.Line, e.Col, e.Msg)
 }
