@@ -80,6 +80,16 @@ type Env struct {
 	Refs *RefTable
 }
 
+// MaxExpandedSize caps the number of checks and operators of a
+// condition with every macro reference expanded, and MaxListItems the
+// items of a list with its nested lists expanded, so that a hostile
+// rules file (a macro or list used twice at each of many levels) cannot
+// make compilation or evaluation explode.
+const (
+	MaxExpandedSize = 1 << 20
+	MaxListItems    = 1 << 16
+)
+
 // maxCompileDepth bounds the recursion of compilation across inlined
 // macros.
 const maxCompileDepth = 4 * MaxDepth
@@ -161,7 +171,13 @@ type compiler struct {
 	macro    string   // macro being compiled ("" for the condition)
 	stack    []string // macros being expanded
 	macros   map[string]evalNode
-	depth    int
+	// size counts the nodes of the condition with every macro reference
+	// expanded; macroSize records each compiled macro's share.
+	size      int
+	macroSize map[string]int
+	listBig   bool
+	listMemo  map[string][]string
+	depth     int
 }
 
 // Compile compiles a parsed condition against env. Errors are
@@ -182,7 +198,7 @@ func Compile(n Node, env Env) (*Program, []Warning, error) {
 }
 
 func newCompiler(env Env) *compiler {
-	c := &compiler{env: env, byName: map[string]int{}, used: map[int]bool{}, macros: map[string]evalNode{}, table: env.Refs}
+	c := &compiler{env: env, byName: map[string]int{}, used: map[int]bool{}, macros: map[string]evalNode{}, macroSize: map[string]int{}, listMemo: map[string][]string{}, table: env.Refs}
 	if c.table == nil {
 		c.table = NewRefTable()
 	}
@@ -202,6 +218,10 @@ func (c *compiler) warn(at Pos, format string, args ...any) {
 }
 
 func (c *compiler) bool(n Node) (evalNode, error) {
+	c.size++
+	if c.size > MaxExpandedSize {
+		return nil, c.errAt(n.Position(), nil, "condition larger than %d nodes with its macros expanded", MaxExpandedSize)
+	}
 	c.depth++
 	defer func() { c.depth-- }()
 	if c.depth > maxCompileDepth {
@@ -254,6 +274,10 @@ func (c *compiler) terms(ts []Node) ([]evalNode, error) {
 
 func (c *compiler) macroRef(n *MacroRef) (evalNode, error) {
 	if done, ok := c.macros[n.Name]; ok {
+		c.size += c.macroSize[n.Name]
+		if c.size > MaxExpandedSize {
+			return nil, c.errAt(n.At, nil, "condition larger than %d nodes with its macros expanded", MaxExpandedSize)
+		}
 		return done, nil
 	}
 	for i, m := range c.stack {
@@ -271,6 +295,7 @@ func (c *compiler) macroRef(n *MacroRef) (evalNode, error) {
 		return nil, c.errAt(n.At, nil, "undefined macro %s", n.Name)
 	}
 	saved := c.macro
+	before := c.size
 	c.stack = append(c.stack, n.Name)
 	c.macro = n.Name
 	x, err := c.bool(body)
@@ -280,6 +305,7 @@ func (c *compiler) macroRef(n *MacroRef) (evalNode, error) {
 		return nil, err
 	}
 	c.macros[n.Name] = x
+	c.macroSize[n.Name] = c.size - before
 	return x, nil
 }
 
@@ -525,6 +551,9 @@ func (c *compiler) listItems(n Node) ([]*Literal, error) {
 		if !ok {
 			return nil, c.errAt(n.At, nil, "undefined list %s", n.Name)
 		}
+		if c.listBig {
+			return nil, c.errAt(n.At, nil, "list %s has more than %d items when expanded", n.Name, MaxListItems)
+		}
 		out := make([]*Literal, 0, len(vals))
 		for _, v := range vals {
 			out = append(out, &Literal{At: n.At, Value: v})
@@ -535,6 +564,9 @@ func (c *compiler) listItems(n Node) ([]*Literal, error) {
 		for _, it := range n.Items {
 			if !it.Quoted {
 				if vals, ok := c.lookupList(it.Value, nil); ok {
+					if c.listBig || len(out)+len(vals) > MaxListItems {
+						return nil, c.errAt(it.At, nil, "list %s has more than %d items when expanded", it.Value, MaxListItems)
+					}
 					for _, v := range vals {
 						out = append(out, &Literal{At: it.At, Value: v})
 					}
@@ -558,21 +590,32 @@ func (c *compiler) lookupList(name string, seen []string) ([]string, bool) {
 			return nil, false // a cycle: the item stays a plain value
 		}
 	}
+	if done, ok := c.listMemo[name]; ok {
+		return done, true
+	}
 	items, ok := c.env.List(name)
 	if !ok {
 		return nil, false
 	}
 	var out []string
 	for _, it := range items {
-		if sub, ok := c.lookupList(it, append(seen, name)); ok {
-			out = append(out, sub...)
-			continue
+		if c.listBig {
+			break
 		}
-		out = append(out, it)
+		sub, ok := c.lookupList(it, append(seen, name))
+		if !ok {
+			sub = []string{it}
+		}
+		if len(out)+len(sub) > MaxListItems {
+			c.listBig = true
+			break
+		}
+		out = append(out, sub...)
 	}
 	if out == nil {
 		out = []string{}
 	}
+	c.listMemo[name] = out
 	return out, true
 }
 

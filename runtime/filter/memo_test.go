@@ -1,6 +1,8 @@
 package filter
 
 import (
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -103,4 +105,40 @@ func TestConcurrentEval(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestExpansionBounded: a macro or list used twice at each of 40 levels
+// would expand to 2^40 nodes or items; compilation stops with an error.
+func TestExpansionBounded(t *testing.T) {
+	macros := map[string]Node{}
+	lists := map[string][]string{"l0": {"a", "b"}}
+	m0, _ := Parse("ka.verb=create")
+	macros["m0"] = m0
+	for i := 1; i <= 40; i++ {
+		n, err := Parse(fmt.Sprintf("m%d and m%d", i-1, i-1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		macros[fmt.Sprintf("m%d", i)] = n
+		lists[fmt.Sprintf("l%d", i)] = []string{fmt.Sprintf("l%d", i-1), fmt.Sprintf("l%d", i-1)}
+	}
+	env := Env{
+		Source: fakeSource{},
+		Macro:  func(name string) (Node, bool) { n, ok := macros[name]; return n, ok },
+		List:   func(name string) ([]string, bool) { l, ok := lists[name]; return l, ok },
+	}
+	for _, tc := range []struct {
+		cond  string
+		limit int
+	}{{"m40", MaxExpandedSize}, {"ka.verb in (l40)", MaxListItems}, {"ka.verb in l40", MaxListItems}} {
+		cond := tc.cond
+		n, _ := Parse(cond)
+		if _, _, err := Compile(n, env); err == nil || !strings.Contains(err.Error(), fmt.Sprint(tc.limit)) {
+			t.Errorf("%s: error %v, want the expansion limit", cond, err)
+		}
+	}
+	n, _ := Parse("m10 and ka.verb in (l10)") // 2^10: fine
+	if _, _, err := Compile(n, env); err != nil {
+		t.Fatal(err)
+	}
 }
