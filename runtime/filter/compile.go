@@ -448,10 +448,6 @@ func admissible(t opType, op string) bool {
 	return false
 }
 
-func isNumeric(t fields.Type) bool {
-	return t == fields.Uint64 || t == fields.AbsTime || t == fields.RelTime || t == fields.Bool
-}
-
 func (c *compiler) check(n *BinaryCheck) (evalNode, error) {
 	lhs, lt, err := c.operand(n.Operand)
 	if err != nil {

@@ -30,8 +30,12 @@ var testEvent = map[string][]fields.Value{
 	"container.label[app]":           s("web"),
 	"container.mount.dest":           s("/var/run/docker.sock", "/data"),
 	"container.mount.dest[/var/run/docker.sock]": s("/var/run/docker.sock"),
-	"fd.name":   s("/etc/kubernetes/manifests/pod.yaml"),
-	"proc.name": s(""),
+	"fd.name":           s("/etc/kubernetes/manifests/pod.yaml"),
+	"proc.name":         s(""),
+	"ka.req.data":       s("cHJpdmlsZWdlZA=="), // base64 of "privileged"
+	"evt.num2":          n(7),
+	"fd.rip2":           s("10.1.2.3"),
+	"ka.allowed.groups": s("system:authenticated", "system:unauthenticated", "dev"),
 }
 
 var testMacros = map[string]string{
@@ -203,6 +207,32 @@ func TestEval(t *testing.T) {
 		{"ka.user.name = val(ka.target.subresource)", false},
 		{"ka.target.name = toupper(ka.target.name)", false},
 		{"tolower(ka.target.name) = tolower(ka.target.name)", true},
+		{"b64(ka.req.data) = privileged", true},
+		{"b64(ka.req.data) contains priv", true},
+		{"b64(ka.user.name) exists", false}, // "system:anonymous" is not base64: absent
+		{"b64(ka.verb) exists", true},       // "create" happens to be base64
+		{"b64(ka.uri) = x", false},
+		{"ka.uri contains val(ka.uri.param[command])", true},
+		{"ka.target.name icontains val(ka.target.resource)", false},
+		{"ka.target.name icontains toupper(ka.target.name)", true},
+		{"ka.uri startswith val(ka.verb)", false},
+		{"ka.uri endswith val(ka.uri.param[command])", true},
+		{"ka.uri glob val(ka.uri)", true},
+		{"ka.uri iglob toupper(ka.uri)", true},
+		{"ka.verb < val(ka.target.resource)", true}, // "create" < "pods"
+		{"evt.num > val(evt.num2)", true},
+		{"evt.num <= val(evt.num2)", false},
+		{"fd.rip = val(fd.rip2)", true},
+		{"fd.rip != val(fd.rip2)", false},
+		{"ka.user.groups in val(ka.allowed.groups)", true},         // subset
+		{"ka.allowed.groups in val(ka.user.groups)", false},        // "dev" is not in it
+		{"ka.allowed.groups intersects val(ka.user.groups)", true}, // any
+		{"ka.verb in val(ka.allowed.groups)", false},
+		{"fd.net in (10.0.0.0/8)", true},
+		{"fd.net in (10.2.3.4)", true}, // the network contains the address
+		{"fd.net in (192.168.0.0/16, 11.0.0.1)", false},
+		{"fd.rip in (10.1.2.3)", true},
+		{"fd.rip intersects (10.1.2.4)", false},
 		// precedence, not, macros
 		{"ka.verb=delete or ka.verb=create and ka.target.resource=pods", true},
 		{"(ka.verb=delete or ka.verb=create) and ka.target.resource=secrets", false},

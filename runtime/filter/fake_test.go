@@ -30,6 +30,10 @@ var fakeFields = []fields.Info{
 	{Name: "container.mount.dest", Type: fields.String, Arg: fields.ArgIndexOrKey, IsList: true},
 	{Name: "fd.name", Type: fields.String},
 	{Name: "proc.name", Type: fields.String},
+	{Name: "ka.req.data", Type: fields.String},
+	{Name: "evt.num2", Type: fields.Uint64},
+	{Name: "fd.rip2", Type: fields.IPAddr},
+	{Name: "ka.allowed.groups", Type: fields.String, IsList: true},
 }
 
 func (fakeSource) Name() string          { return "fake" }
