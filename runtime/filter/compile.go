@@ -68,8 +68,13 @@ type Env struct {
 	// condition (nil: no macros).
 	Macro func(name string) (Node, bool)
 	// List returns the items of a list visible to the condition (nil: no
-	// lists). Items that name a list are expanded again, recursively.
+	// lists). Items that name a list are expanded in turn (nested lists),
+	// unless ListsExpanded.
 	List func(name string) ([]string, bool)
+	// ListsExpanded says that List returns items with their nested lists
+	// already expanded (by a loader applying Falco's visibility rules):
+	// Compile then takes them as values and does not expand them again.
+	ListsExpanded bool
 	// SkipUnknown records the rule's skip-if-unknown-filter. Compile
 	// returns an error wrapping ErrUnknownField for an unknown field
 	// either way; with SkipUnknown the message says that the rule is
@@ -598,7 +603,11 @@ func (c *compiler) lookupList(name string, seen []string) ([]string, bool) {
 		if c.listBig {
 			break
 		}
-		sub, ok := c.lookupList(it, append(seen, name))
+		var sub []string
+		ok := false
+		if !c.env.ListsExpanded {
+			sub, ok = c.lookupList(it, append(seen, name))
+		}
 		if !ok {
 			sub = []string{it}
 		}

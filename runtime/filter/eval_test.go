@@ -323,6 +323,20 @@ func TestCompileErrors(t *testing.T) {
 	}
 }
 
+func TestListsExpanded(t *testing.T) {
+	env := testEnv()
+	env.ListsExpanded = true
+	ast, _ := Parse("ka.user.name in (nested_list)")
+	p, _, err := Compile(ast, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// nested_list is [anon_users, admin]: taken as values, not expanded
+	if p.Eval(newEvent(testEvent)) {
+		t.Fatal("an item naming a list was expanded although ListsExpanded")
+	}
+}
+
 func TestUnknownFieldIsWrapped(t *testing.T) {
 	_, _, err := compileString(t, "ka.verb=create and k8s.ns.name=x")
 	if !errors.Is(err, ErrUnknownField) {
