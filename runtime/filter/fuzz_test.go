@@ -35,6 +35,7 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("nil AST without error")
 		}
 		Walk(n, func(Node) bool { return true })
+		checkRoundTrip(t, cond, n)
 		p, _, err := Compile(n, testEnv())
 		if err != nil {
 			return
