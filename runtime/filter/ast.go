@@ -4,11 +4,24 @@
 // evaluator that allocates nothing on the hot path, and the output format
 // of section 2.9.
 //
-// Parse gives an AST (Node) that the rules loader may walk; Compile turns
-// it into a Program, resolving macro references and list names through an
-// Env. A Program is safe for concurrent use: Eval takes a scratch
-// Evaluator from a sync.Pool; a goroutine that evaluates many events may
-// hold its own Evaluator (Program.NewEvaluator) and skip the pool.
+// Parse gives an AST (Node) that the rules loader may walk (Walk) and
+// print back (Format); Compile turns it into a Program, inlining macros
+// and expanding lists through an Env and checking fields, arguments,
+// operators and values against the event source.
+//
+// Evaluation allocates nothing. A Program is safe for concurrent use:
+// Program.Eval takes a scratch Evaluator from a sync.Pool; a goroutine
+// that evaluates many events may hold its own (Program.NewEvaluator).
+// Programs compiled with one RefTable (Env.Refs) share an Evaluator
+// (RefTable.NewEvaluator, Evaluator.Reset per event, Program.EvalWith per
+// rule), so that every field is extracted once per event for a whole
+// rule set.
+//
+// Deliberate differences from upstream libsinsp, on rare input only:
+// any blank (not only a space) may follow a word operator; a quote
+// preceded by an escaped backslash ("a\\") closes the string; `not` alone is an error rather than a macro named "not"; an
+// identifier after in/intersects/pmatch that names no list is an error
+// ("undefined list") rather than a single value.
 package filter
 
 // Pos is a position inside the condition text: a byte offset and the
