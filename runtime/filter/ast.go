@@ -19,9 +19,10 @@
 //
 // Deliberate differences from upstream libsinsp, on rare input only:
 // any blank (not only a space) may follow a word operator; a quote
-// preceded by an escaped backslash ("a\\") closes the string; `not` alone is an error rather than a macro named "not"; an
-// identifier after in/intersects/pmatch that names no list is an error
-// ("undefined list") rather than a single value.
+// preceded by an escaped backslash ("a\\") closes the string; `not`
+// alone is an error rather than a macro named "not"; an identifier after
+// in/intersects/pmatch that names no list is an error ("undefined list")
+// rather than a single value.
 package filter
 
 // Pos is a position inside the condition text: a byte offset and the
