@@ -191,6 +191,9 @@ func Compile(n Node, env Env) (*Program, []Warning, error) {
 	if env.Source == nil {
 		return nil, nil, errors.New("filter: compile: no event source")
 	}
+	if n == nil {
+		return nil, nil, errors.New("filter: compile: no condition")
+	}
 	c := newCompiler(env)
 	if !c.table.bind(env.Source.Name()) {
 		return nil, nil, fmt.Errorf("filter: compile: the RefTable serves source %s, not %s", c.table.source, env.Source.Name())
@@ -223,6 +226,9 @@ func (c *compiler) warn(at Pos, format string, args ...any) {
 }
 
 func (c *compiler) bool(n Node) (evalNode, error) {
+	if n == nil {
+		return nil, &CompileError{Macro: c.macro, Msg: "missing expression"}
+	}
 	c.size++
 	if c.size > MaxExpandedSize {
 		return nil, c.errAt(n.Position(), nil, "condition larger than %d nodes with its macros expanded", MaxExpandedSize)
@@ -374,6 +380,8 @@ func isAllDigits(s string) bool {
 
 func (c *compiler) operand(n Node) (operand, opType, error) {
 	switch n := n.(type) {
+	case nil:
+		return nil, opType{}, &CompileError{Macro: c.macro, Msg: "missing field"}
 	case *Field:
 		return c.field(n)
 	case *Transformer:
@@ -397,7 +405,7 @@ func (c *compiler) transformer(t *Transformer) (operand, opType, error) {
 	switch t.Args[0].(type) {
 	case *Field, *Transformer:
 	default:
-		return nil, opType{}, c.errAt(t.Args[0].Position(), nil, "transformer %s() takes a field or a transformer", t.Name)
+		return nil, opType{}, c.errAt(t.At, nil, "transformer %s() takes a field or a transformer", t.Name)
 	}
 	c.depth++
 	defer func() { c.depth-- }()
@@ -477,7 +485,12 @@ func (c *compiler) check(n *BinaryCheck) (evalNode, error) {
 	}
 	ck := &checkNode{lhs: lhs, op: opCode(op), typ: lt.typ, list: lt.list}
 	switch rhs := n.RHS.(type) {
+	case nil:
+		return nil, c.errAt(n.At, nil, "operator %s needs a value", n.Op)
 	case *ValRef:
+		if rhs.Field == nil {
+			return nil, c.errAt(rhs.At, nil, "val() needs a field")
+		}
 		r, rt, err := c.field(rhs.Field)
 		if err != nil {
 			return nil, err
@@ -563,6 +576,9 @@ func (c *compiler) listItems(n Node) ([]*Literal, error) {
 	case *List:
 		var out []*Literal
 		for _, it := range n.Items {
+			if it == nil {
+				return nil, c.errAt(n.At, nil, "missing list item")
+			}
 			if !it.Quoted {
 				if vals, ok := c.lookupList(it.Value, nil); ok {
 					if c.listBig || len(out)+len(vals) > MaxListItems {

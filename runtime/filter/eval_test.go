@@ -323,6 +323,19 @@ func TestCompileErrors(t *testing.T) {
 	}
 }
 
+func TestCompileNilNodes(t *testing.T) {
+	env := testEnv()
+	for _, n := range []Node{nil, &And{Terms: []Node{nil}}, &Not{}, &BinaryCheck{Operand: &Field{Name: "ka.verb"}, Op: "="}, &UnaryCheck{Op: "exists"},
+		&BinaryCheck{Operand: &Field{Name: "ka.verb"}, Op: "in", RHS: &List{Items: []*Literal{nil}}},
+		&BinaryCheck{Operand: &Field{Name: "ka.verb"}, Op: "=", RHS: &ValRef{}},
+		&BinaryCheck{Operand: &Transformer{Name: "tolower", Args: []Node{nil}}, Op: "=", RHS: &Literal{Value: "x"}},
+	} {
+		if _, _, err := Compile(n, env); err == nil {
+			t.Errorf("%#v compiled", n)
+		}
+	}
+}
+
 func TestListsExpanded(t *testing.T) {
 	env := testEnv()
 	env.ListsExpanded = true
