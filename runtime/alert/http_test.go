@@ -22,7 +22,11 @@ type errs struct {
 
 func (e *errs) add(err error) { e.mu.Lock(); e.list = append(e.list, err); e.mu.Unlock() }
 
-func (e *errs) all() []error { e.mu.Lock(); defer e.mu.Unlock(); return append([]error(nil), e.list...) }
+func (e *errs) all() []error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]error(nil), e.list...)
+}
 
 func TestHTTPWriterRetriesThenDelivers(t *testing.T) {
 	var calls atomic.Int32
