@@ -269,3 +269,17 @@ func TestLineLocation(t *testing.T) {
 		t.Errorf("Line = %q, want %q", got, want)
 	}
 }
+
+func BenchmarkEncode(b *testing.B) {
+	a := sampleAlerts()[0]
+	for _, f := range []Format{Text, JSON} {
+		b.Run(f.String(), func(b *testing.B) {
+			enc := Encoder{Format: f, Location: time.UTC}
+			var buf []byte
+			b.ReportAllocs()
+			for b.Loop() {
+				buf, _ = enc.Append(buf[:0], a)
+			}
+		})
+	}
+}
