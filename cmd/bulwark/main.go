@@ -84,7 +84,7 @@ Exit codes:
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: exitUsage, err: fmt.Errorf("%w (run '%s --help' for usage)", err, c.CommandPath())}
 	})
-	root.AddCommand(newScanCmd(e), newDockerCmd(e), newRulesCmd(e), newFixCmd(e), newNetpolCmd(e), newRBACCmd(e), newAuditPolicyCmd(e), newDBCmd(e), newImageCmd(e), newVersionCmd(e))
+	root.AddCommand(newScanCmd(e), newDockerCmd(e), newRulesCmd(e), newFixCmd(e), newNetpolCmd(e), newRBACCmd(e), newAuditPolicyCmd(e), newDBCmd(e), newImageCmd(e), newWatchCmd(e), newVersionCmd(e))
 	return root
 }
 
