@@ -72,6 +72,7 @@ type Follower struct {
 	events, reconnects, duplicates      atomic.Uint64
 	inspectFail, inspectGone, inspectsN atomic.Uint64
 	lastNano                            atomic.Int64
+	sawEvent                            bool // touched only by Run
 
 	cache  *lru[*Container]
 	images *lru[*image.InspectResponse]
@@ -191,8 +192,12 @@ func (f *Follower) stream(ctx context.Context, opts client.EventsListOptions, ha
 				continue
 			}
 			ev := f.enrich(ctx, msg)
-			if n := ev.timeNano(); n > f.lastNano.Load() {
+			// Events come in time order: the last one's time is where a
+			// new stream resumes (replacing the time the first stream
+			// opened, whatever the two clocks say).
+			if n := ev.timeNano(); !f.sawEvent || n > f.lastNano.Load() {
 				f.lastNano.Store(n)
+				f.sawEvent = true
 			}
 			f.events.Add(1)
 			if err := handle(ev); err != nil {
