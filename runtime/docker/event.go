@@ -259,8 +259,13 @@ func NewEvent(msg events.Message, c *Container) *Event {
 		e.cFullID = msg.Actor.ID
 		e.cName = msg.Actor.Attributes["name"]
 		e.cImage = msg.Actor.Attributes["image"]
+		// The name in the event is the name at the time of the event
+		// (a cached record may predate a rename).
 		if c != nil {
-			e.cFullID, e.cName, e.cImage = c.FullID, c.Name, c.Image
+			e.cFullID, e.cImage = c.FullID, c.Image
+			if e.cName == "" {
+				e.cName = c.Name
+			}
 		}
 		e.cID = shortID(e.cFullID)
 	}

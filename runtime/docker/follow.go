@@ -64,7 +64,9 @@ type Stats struct {
 
 // Follower follows a Docker engine's event stream, enriches container
 // events with inspect data and hands them to a handler. Create it with
-// NewFollower; Run it once.
+// NewFollower. Run may be called again after it returns (never twice at
+// once): it resumes where the last stream stopped, from the last handled
+// event's time, dropping what it already handled.
 type Follower struct {
 	cli  Client
 	opts Options
@@ -245,9 +247,10 @@ var refreshActions = map[string]bool{
 }
 
 // enrich attaches the inspect record of the event's container: from the
-// cache, or read again on the actions that change it; a container gone
-// before it could be inspected (404) leaves the record nil. On destroy
-// the record is used one last time and evicted.
+// cache, or read again on the actions that change it (the cached record
+// stays when that fails); a container gone before it was ever inspected
+// (404) has none. On destroy the record is used one last time and
+// evicted.
 func (f *Follower) enrich(ctx context.Context, msg events.Message) *Event {
 	if msg.Type != events.ContainerEventType || msg.Actor.ID == "" {
 		return NewEvent(msg, nil)
@@ -274,9 +277,10 @@ func (f *Follower) inspect(ctx context.Context, id string) *Container {
 	f.inspectsN.Add(1)
 	res, err := f.cli.ContainerInspect(ictx, id, client.ContainerInspectOptions{})
 	if err != nil {
+		// A container gone keeps its last record, if any, for its
+		// remaining events; its destroy event evicts it.
 		if cerrdefs.IsNotFound(err) {
 			f.inspectGone.Add(1)
-			f.cache.remove(id)
 		} else if ctx.Err() == nil {
 			f.inspectFail.Add(1)
 		}

@@ -130,12 +130,12 @@ func TestFollowerResumesWithoutLossOrRepeat(t *testing.T) {
 	f := NewFollower(eng, Options{MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond})
 	got := collect(t, f, 7)
 	want := []seenEvent{
-		{t0 + 1, "aaa", "create", true, "true", "web"},
-		{t0 + 2, "aaa", "start", true, "true", "web"},
+		{t0 + 1, "aaa", "create", true, "true", "n-aaa"}, // the name as the event tells it
+		{t0 + 2, "aaa", "start", true, "true", "n-aaa"},
 		{t0 + 2, "bbb", "create", false, "<absent>", "n-bbb"}, // gone before inspect
-		{t0 + 3, "aaa", "exec_start", true, "true", "web"},
-		{t0 + 4, "aaa", "die", true, "true", "web"},
-		{t0 + 5, "aaa", "destroy", true, "true", "web"},        // last use of the cache
+		{t0 + 3, "aaa", "exec_start", true, "true", "n-aaa"},
+		{t0 + 4, "aaa", "die", true, "true", "n-aaa"},
+		{t0 + 5, "aaa", "destroy", true, "true", "n-aaa"},      // last use of the cache
 		{t0 + 6, "aaa", "destroy", false, "<absent>", "n-aaa"}, // evicted; a destroyed container is not inspected
 	}
 	if d := cmp.Diff(want, got); d != "" {
