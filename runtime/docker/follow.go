@@ -77,6 +77,7 @@ type Follower struct {
 	sawEvent                            bool // touched only by Run
 
 	cache  *lru[*Container]
+	tombs  *lru[*Container]
 	images *lru[*image.InspectResponse]
 	seen   *keySet
 }
@@ -105,6 +106,7 @@ func NewFollower(cli Client, opts Options) *Follower {
 		cli:    cli,
 		opts:   opts,
 		cache:  newLRU[*Container](opts.CacheSize),
+		tombs:  newLRU[*Container](256),
 		images: newLRU[*image.InspectResponse](64),
 		seen:   newKeySet(opts.DedupSize),
 	}
@@ -249,8 +251,9 @@ var refreshActions = map[string]bool{
 // enrich attaches the inspect record of the event's container: from the
 // cache, or read again on the actions that change it (the cached record
 // stays when that fails); a container gone before it was ever inspected
-// (404) has none. On destroy the record is used one last time and
-// evicted.
+// (404) has none. On destroy the record is used one last time and moved
+// from the cache to a short list of tombstones that late events of the
+// container still resolve against.
 func (f *Follower) enrich(ctx context.Context, msg events.Message) *Event {
 	if msg.Type != events.ContainerEventType || msg.Actor.ID == "" {
 		return NewEvent(msg, nil)
@@ -258,9 +261,16 @@ func (f *Follower) enrich(ctx context.Context, msg events.Message) *Event {
 	verb, _, _ := strings.Cut(string(msg.Action), ": ")
 	id := msg.Actor.ID
 	c, cached := f.cache.get(id)
+	destroyed := false
+	if !cached {
+		c, destroyed = f.tombs.get(id)
+	}
 	switch {
 	case verb == string(events.ActionDestroy):
 		f.cache.remove(id)
+		f.tombs.put(id, c)
+	case destroyed:
+		// A late event of a destroyed container: nothing to ask.
 	case refreshActions[verb] || !cached:
 		if nc := f.inspect(ctx, id); nc != nil {
 			c = nc
@@ -279,8 +289,13 @@ func (f *Follower) inspect(ctx context.Context, id string) *Container {
 	if err != nil {
 		// A container gone keeps its last record, if any, for its
 		// remaining events; its destroy event evicts it.
+		// One never inspected is remembered as gone (nil), so that its
+		// later events do not ask again.
 		if cerrdefs.IsNotFound(err) {
 			f.inspectGone.Add(1)
+			if _, ok := f.cache.get(id); !ok {
+				f.cache.put(id, nil)
+			}
 		} else if ctx.Err() == nil {
 			f.inspectFail.Add(1)
 		}

@@ -135,8 +135,8 @@ func TestFollowerResumesWithoutLossOrRepeat(t *testing.T) {
 		{t0 + 2, "bbb", "create", false, "<absent>", "n-bbb"}, // gone before inspect
 		{t0 + 3, "aaa", "exec_start", true, "true", "n-aaa"},
 		{t0 + 4, "aaa", "die", true, "true", "n-aaa"},
-		{t0 + 5, "aaa", "destroy", true, "true", "n-aaa"},      // last use of the cache
-		{t0 + 6, "aaa", "destroy", false, "<absent>", "n-aaa"}, // evicted; a destroyed container is not inspected
+		{t0 + 5, "aaa", "destroy", true, "true", "n-aaa"}, // last use of the cache
+		{t0 + 6, "aaa", "destroy", true, "true", "n-aaa"}, // a late event resolves against the tombstone
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("events (-want +got):\n%s", d)
@@ -262,5 +262,19 @@ func TestKeySetForgetsOldest(t *testing.T) {
 	}
 	if !s.seenOrAdd(k(3)) {
 		t.Error("3 should be remembered")
+	}
+}
+
+func TestFollowerAsksOnceForAVanishedContainer(t *testing.T) {
+	eng := &fakeEngine{scripts: [][]events.Message{{
+		msgAt(10, "ggg", "kill"), msgAt(11, "ggg", "die"), msgAt(12, "ggg", "stop"),
+		msgAt(13, "ggg", "destroy"), msgAt(14, "ggg", "die"),
+	}}}
+	f := NewFollower(eng, Options{})
+	collect(t, f, 5)
+	// kill asks and learns it is gone; die and stop do not ask again;
+	// destroy leaves a tombstone that the late die resolves against.
+	if n := eng.inspects["ggg"]; n != 1 {
+		t.Errorf("inspected %d times, want 1", n)
 	}
 }
