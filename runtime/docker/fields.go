@@ -188,7 +188,7 @@ var fieldTable = [numFields]fields.Info{
 	fContainerPidMode:         str("container.pid_mode", "extension: PID namespace mode (HostConfig.PidMode)"),
 	fContainerNetworkMode:     str("container.network_mode", "extension: network mode (HostConfig.NetworkMode)"),
 	fContainerIpcMode:         str("container.ipc_mode", "extension: IPC mode (HostConfig.IpcMode)"),
-	fContainerEnv:             listField("container.env", "extension: environment as NAME=value"),
+	fContainerEnv:             listField("container.env", "extension: environment as NAME=value; values may be secrets: match them, do not print them"),
 	fContainerCmdline:         str("container.cmdline", "extension: the container's command line (Path and Args)"),
 	fContainerRestartCount:    {Name: "container.restart_count", Type: fields.Uint64, Desc: "extension: how many times the engine restarted the container"},
 	fContainerMountSources:    listField("container.mount.sources", "extension: host sources of all mounts"),
