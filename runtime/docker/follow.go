@@ -313,8 +313,27 @@ func (f *Follower) inspect(ctx context.Context, id string) *Container {
 		}
 	}
 	c := NewContainer(doc, img)
+	// A container in another's network namespace has that one's address.
+	if other, ok := strings.CutPrefix(c.NetworkMode, "container:"); ok && c.IP == "" && other != "" {
+		c.IP = f.peerIP(ictx, other)
+	}
 	f.cache.put(id, c)
 	return c
+}
+
+// peerIP is the address of the container whose network namespace
+// another joins (by ID or name): from the cache, or inspected once
+// (without following it further).
+func (f *Follower) peerIP(ctx context.Context, ref string) string {
+	if c, ok := f.cache.get(ref); ok && c != nil {
+		return c.IP
+	}
+	f.inspectsN.Add(1)
+	res, err := f.cli.ContainerInspect(ctx, ref, client.ContainerInspectOptions{})
+	if err != nil {
+		return ""
+	}
+	return NewContainer(&res.Container, nil).IP
 }
 
 // ContainerFromInspect is NewContainer for a client's inspect result.

@@ -278,3 +278,21 @@ func TestFollowerAsksOnceForAVanishedContainer(t *testing.T) {
 		t.Errorf("inspected %d times, want 1", n)
 	}
 }
+
+func TestFollowerIPOfSharedNetworkNamespace(t *testing.T) {
+	doc := loadJSON[ctypes.InspectResponse](t, "watchtower_container_running.json")
+	eng := &fakeEngine{
+		containers: map[string]*ctypes.InspectResponse{
+			"net-owner": doc,
+			"sidecar":   {ID: "sidecar", HostConfig: &ctypes.HostConfig{NetworkMode: "container:net-owner"}},
+		},
+		scripts: [][]events.Message{{msgAt(10, "sidecar", "start")}},
+	}
+	f := NewFollower(eng, Options{})
+	var ip string
+	ctx, cancel := context.WithCancel(context.Background())
+	f.Run(ctx, func(ev *Event) error { ip = render(t, ev, "container.ip"); cancel(); return nil })
+	if ip != "172.17.0.2" {
+		t.Errorf("container.ip = %q, want the network owner's 172.17.0.2", ip)
+	}
+}
