@@ -188,6 +188,23 @@ func TestEnginePrivilegedCreateEnriched(t *testing.T) {
 		t.Errorf("fields of the create event (-want +got):\n%s", d)
 	}
 	t.Logf("container.mounts=%s", render(t, got, "container.mounts"))
+
+	// The launch view the seed's rule reads.
+	l, ok := NewLaunchEvent(got)
+	if !ok {
+		t.Fatal("the create event has no launch view")
+	}
+	wantLaunch := map[string]string{
+		"evt.type": "execve", "proc.vpid": "1", "proc.cmdline": "hello", "user.name": "root",
+		"container.id": id[:12], "container.privileged": "true", "container.security_context.privileged": "true",
+	}
+	gotLaunch := map[string]string{}
+	for name := range wantLaunch {
+		gotLaunch[name] = launchRender(t, l, name)
+	}
+	if d := cmp.Diff(wantLaunch, gotLaunch); d != "" {
+		t.Errorf("launch view of the create event (-want +got):\n%s", d)
+	}
 	if st := f.Stats(); st.InspectFailures != 0 || st.InspectNotFound != 0 {
 		t.Errorf("stats %+v", st)
 	}

@@ -50,9 +50,13 @@ type Container struct {
 	CapAdd, CapDrop, SecurityOpt, Devices     []string
 	UsernsMode, PidMode, NetworkMode, IpcMode string
 	Env                                       []string
-	Cmdline                                   string
-	RestartCount                              uint64
-	AppArmorProfile                           string
+	// Path and Args are the entry point and its arguments; Cmdline
+	// joins them with spaces.
+	Path            string
+	Args            []string
+	Cmdline         string
+	RestartCount    uint64
+	AppArmorProfile string
 }
 
 // NewContainer renders an inspected container (and, when known, its
@@ -66,6 +70,7 @@ func NewContainer(doc *ctypes.InspectResponse, img *image.InspectResponse) *Cont
 		RestartCount:    uint64(max(doc.RestartCount, 0)),
 		AppArmorProfile: doc.AppArmorProfile,
 	}
+	c.Path, c.Args = doc.Path, doc.Args
 	if doc.Path != "" {
 		c.Cmdline = strings.Join(append([]string{doc.Path}, doc.Args...), " ")
 	}
