@@ -43,6 +43,10 @@ type Options struct {
 	// DedupSize is how many recent event keys are kept to drop what a
 	// resumed stream replays (default 4096).
 	DedupSize int
+	// OnStreamError, when set, is told why the stream dropped and how
+	// long the follower waits before it reconnects (for logs: the
+	// library itself never prints).
+	OnStreamError func(err error, wait time.Duration)
 }
 
 // Stats are a Follower's counters.
@@ -134,7 +138,8 @@ func (f *Follower) Stats() Stats {
 func (f *Follower) Resume() int64 { return f.lastNano.Load() }
 
 // Run follows the stream until ctx is done (it then returns ctx.Err())
-// or handle returns an error (returned wrapped). A dropped stream is
+// or handle returns an error (returned wrapped), or the engine refuses
+// the request itself (invalid filters, no permission). A dropped stream is
 // reopened after a back-off, from the last event's time, and what the
 // engine replays is dropped, so the handler sees each event once and
 // none is lost while the engine keeps it in its backlog. An event whose
@@ -159,8 +164,16 @@ func (f *Follower) Run(ctx context.Context, handle func(*Event) error) error {
 		if errors.As(err, &herr) {
 			return herr.err
 		}
+		// What asking again will not mend (bad filters, no permission)
+		// ends the run.
+		if cerrdefs.IsInvalidArgument(err) || cerrdefs.IsPermissionDenied(err) || cerrdefs.IsUnauthorized(err) {
+			return err
+		}
 		if got {
 			backoff = f.opts.MinBackoff
+		}
+		if f.opts.OnStreamError != nil {
+			f.opts.OnStreamError(err, backoff)
 		}
 		f.reconnects.Add(1)
 		t := time.NewTimer(backoff)

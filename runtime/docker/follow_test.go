@@ -296,3 +296,31 @@ func TestFollowerIPOfSharedNetworkNamespace(t *testing.T) {
 		t.Errorf("container.ip = %q, want the network owner's 172.17.0.2", ip)
 	}
 }
+
+func TestFollowerStopsOnWhatRetryingCannotMend(t *testing.T) {
+	bad := fmt.Errorf("invalid filter 'nope': %w", cerrdefs.ErrInvalidArgument)
+	eng := &fakeEngine{scripts: [][]events.Message{nil}, errs: []error{bad}}
+	var told []error
+	f := NewFollower(eng, Options{OnStreamError: func(err error, _ time.Duration) { told = append(told, err) }})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := f.Run(ctx, func(*Event) error { return nil })
+	if !cerrdefs.IsInvalidArgument(err) {
+		t.Fatalf("Run: %v, want the invalid argument", err)
+	}
+	if len(told) != 0 || f.Stats().Reconnects != 0 {
+		t.Errorf("retried: told %v, stats %+v", told, f.Stats())
+	}
+}
+
+func TestFollowerTellsWhyItReconnects(t *testing.T) {
+	eng := &fakeEngine{scripts: [][]events.Message{nil, {msgAt(10, "hhh", "kill")}}, errs: []error{errors.New("connection reset")}}
+	var told []string
+	f := NewFollower(eng, Options{MinBackoff: time.Millisecond, OnStreamError: func(err error, wait time.Duration) {
+		told = append(told, fmt.Sprintf("%v after %v", err, wait))
+	}})
+	collect(t, f, 1)
+	if d := cmp.Diff([]string{"docker events: connection reset after 1ms"}, told); d != "" {
+		t.Errorf("told (-want +got):\n%s", d)
+	}
+}
