@@ -4,6 +4,19 @@
 // with inspect data, and exposes the docker.* and container.* fields of
 // runtime.md section 4.3 to the Falco-style rules engine through the
 // runtime/fields contract.
+//
+//   - Follower reads the stream (Run), keeps a bounded inspect cache and
+//     counts what happened (Stats).
+//   - Event is one enriched event; Source describes its fields.
+//   - LaunchEvent and LaunchSource show a container's create or start as
+//     its first process starting, for rules of Falco's syscall source
+//     that look at nothing else (the seed's "Launch Privileged
+//     Container").
+//   - DefaultRules is Bulwark's rules file for the docker source.
+//
+// The engine replays only its recent backlog (a few hundred events) on
+// resume: what an outage longer than that produced is lost, and the
+// counters cannot tell.
 package docker
 
 import "github.com/bulwark-sec/bulwark/runtime/fields"
