@@ -153,6 +153,13 @@ func TestEnginePrivilegedCreateEnriched(t *testing.T) {
 	id := r.create(t, "priv", &ctypes.HostConfig{Privileged: true, CapAdd: []string{"SYS_ADMIN"}, Binds: binds})
 
 	f := NewFollower(r.cli, Options{Filters: r.filters(), Since: since})
+	n, err := f.Prime(context.Background())
+	if err != nil || n < 1 {
+		t.Fatalf("Prime: %d, %v; want at least the container just created", n, err)
+	}
+	if c, ok := f.cache.get(id); !ok || c == nil || !c.Privileged {
+		t.Fatalf("Prime did not cache the privileged container: %+v", c)
+	}
 	var got *Event
 	follow(t, f, func(ev *Event) bool {
 		if ev.Action() == "create" && ev.Message.Actor.ID == id {

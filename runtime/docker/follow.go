@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,6 +24,7 @@ type Client interface {
 	Events(ctx context.Context, options client.EventsListOptions) client.EventsResult
 	ContainerInspect(ctx context.Context, id string, options client.ContainerInspectOptions) (client.ContainerInspectResult, error)
 	ImageInspect(ctx context.Context, image string, opts ...client.ImageInspectOption) (client.ImageInspectResult, error)
+	ContainerList(ctx context.Context, options client.ContainerListOptions) (client.ContainerListResult, error)
 }
 
 // Options tune a Follower. The zero value follows container events from
@@ -130,6 +132,33 @@ func (f *Follower) Stats() Stats {
 		InspectNotFound: f.inspectGone.Load(),
 		Inspects:        f.inspectsN.Load(),
 	}
+}
+
+// Prime inspects the containers that exist now (up to the cache's size,
+// running ones first) so that the first events about them need not wait
+// for an inspect. It returns how many it cached; an engine that cannot
+// list its containers is an error, one container that cannot be
+// inspected is not (its events will ask again). Call it before Run, not
+// during.
+func (f *Follower) Prime(ctx context.Context) (int, error) {
+	list, err := f.cli.ContainerList(ctx, client.ContainerListOptions{All: true})
+	if err != nil {
+		return 0, fmt.Errorf("docker: listing containers: %w", err)
+	}
+	items := list.Items
+	sort.SliceStable(items, func(i, j int) bool {
+		return items[i].State == "running" && items[j].State != "running"
+	})
+	n := 0
+	for _, it := range items {
+		if n >= f.opts.CacheSize || ctx.Err() != nil {
+			break
+		}
+		if f.inspect(ctx, it.ID) != nil {
+			n++
+		}
+	}
+	return n, ctx.Err()
 }
 
 // Resume is the time (nanoseconds since the epoch) a new stream resumes

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -74,6 +75,21 @@ func (f *fakeEngine) ContainerInspect(ctx context.Context, id string, _ client.C
 
 func (f *fakeEngine) ImageInspect(ctx context.Context, ref string, _ ...client.ImageInspectOption) (client.ImageInspectResult, error) {
 	return client.ImageInspectResult{}, fmt.Errorf("no such image %s: %w", ref, cerrdefs.ErrNotFound)
+}
+
+func (f *fakeEngine) ContainerList(ctx context.Context, _ client.ContainerListOptions) (client.ContainerListResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var res client.ContainerListResult
+	for id, doc := range f.containers {
+		st := ctypes.ContainerState("created")
+		if doc.State != nil {
+			st = doc.State.Status
+		}
+		res.Items = append(res.Items, ctypes.Summary{ID: id, State: st})
+	}
+	sort.Slice(res.Items, func(i, j int) bool { return res.Items[i].ID < res.Items[j].ID })
+	return res, nil
 }
 
 func msgAt(nano int64, id, action string) events.Message {
@@ -322,5 +338,32 @@ func TestFollowerTellsWhyItReconnects(t *testing.T) {
 	collect(t, f, 1)
 	if d := cmp.Diff([]string{"docker events: connection reset after 1ms"}, told); d != "" {
 		t.Errorf("told (-want +got):\n%s", d)
+	}
+}
+
+func TestFollowerPrime(t *testing.T) {
+	eng := &fakeEngine{
+		containers: map[string]*ctypes.InspectResponse{
+			"a-created": {ID: "a-created", Name: "/one"},
+			"b-running": {ID: "b-running", Name: "/two", State: &ctypes.State{Status: "running"}, HostConfig: &ctypes.HostConfig{Privileged: true}},
+			"c-running": {ID: "c-running", Name: "/three", State: &ctypes.State{Status: "running"}},
+		},
+		scripts: [][]events.Message{{msgAt(10, "b-running", "exec_start: sh")}},
+	}
+	// A cache of two keeps the running ones.
+	f := NewFollower(eng, Options{CacheSize: 2})
+	n, err := f.Prime(context.Background())
+	if err != nil || n != 2 {
+		t.Fatalf("Prime: %d, %v; want 2", n, err)
+	}
+	if _, ok := f.cache.get("a-created"); ok {
+		t.Error("the created container took the place of a running one")
+	}
+	got := collect(t, f, 1)
+	if !got[0].Inspected || got[0].Privileged != "true" {
+		t.Errorf("exec event %+v: want the primed record", got[0])
+	}
+	if eng.inspects["b-running"] != 1 {
+		t.Errorf("b-running inspected %d times, want once (by Prime)", eng.inspects["b-running"])
 	}
 }
