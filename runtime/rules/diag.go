@@ -126,3 +126,16 @@ func (e *LoadError) Error() string {
 	}
 	return fmt.Sprintf("loading rules: %d errors, the first: %s", len(e.Errors), e.Errors[0])
 }
+
+// UnmarshalText reads "error" or "warning".
+func (s *Severity) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "error":
+		*s = SevError
+	case "warning":
+		*s = SevWarning
+	default:
+		return fmt.Errorf("severity %q: want error or warning", b)
+	}
+	return nil
+}

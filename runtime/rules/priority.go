@@ -1,6 +1,9 @@
 package rules
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // Priority is a rule's priority; lower is more severe (Falco's numbering).
 type Priority int
@@ -43,4 +46,14 @@ func ParsePriority(s string) (Priority, bool) {
 		}
 	}
 	return 0, false
+}
+
+// UnmarshalText reads a priority as ParsePriority does.
+func (p *Priority) UnmarshalText(b []byte) error {
+	v, ok := ParsePriority(string(b))
+	if !ok {
+		return fmt.Errorf("priority %q: want emergency, alert, critical, error, warning, notice, informational or debug", b)
+	}
+	*p = v
+	return nil
 }
