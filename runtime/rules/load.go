@@ -182,7 +182,11 @@ func (l *loader) resolveMacros() {
 			}
 			t := l.macros[r.name]
 			if t == nil || t.Index >= m.Visibility {
-				report(fmt.Sprintf("Undefined macro '%s' used in filter.", r.name), r.start)
+				msg := fmt.Sprintf("Undefined macro '%s' used in filter.", r.name)
+				if t != nil && t != m {
+					msg += fmt.Sprintf(" (macro '%s' is defined later, at %s:%d:%d: a macro sees only the macros defined before it)", t.Name, t.Pos.File, t.Pos.Line, t.Pos.Col)
+				}
+				report(msg, r.start)
 				continue
 			}
 			if t != m {
