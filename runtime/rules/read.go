@@ -243,6 +243,9 @@ func (l *loader) readItem(n *yaml.Node) error {
 		it.warn(n, WarnUnknownItem, "Unknown top level item")
 		return nil
 	}
+	if v := it.vals[it.kind]; v != nil && v.Kind == yaml.ScalarNode && (it.kind == "list" || it.kind == "macro" || it.kind == "rule") {
+		it.name = v.Value
+	}
 	known := knownKeys[it.kind]
 	for _, k := range it.keys {
 		found := false
