@@ -24,6 +24,8 @@ type loader struct {
 	plugins   map[string]*semver.Version
 	pluginErr error
 	sources   map[string]fields.Source
+	// broken marks macros with a syntax error (or using one).
+	broken map[*Macro]bool
 }
 
 // Load reads the rules files in order and resolves them as Falco does
@@ -170,11 +172,28 @@ func (l *loader) markLists(sr scanResult, report func(msg string, off int)) int 
 func (l *loader) resolveMacros() {
 	edges := map[*Macro][]*Macro{}
 	refAt := map[[2]*Macro]int{}
+	l.broken = map[*Macro]bool{}
 	for _, m := range l.rs.Macros {
 		m.Condition = m.cond.String()
+		if l.opts.Compiler == nil {
+			continue
+		}
+		cond, lead := trim(m.Condition)
+		ast, err := l.opts.Compiler.Parse(cond)
+		if err != nil {
+			off := condOffset(err)
+			l.condDiag(SevError, ErrCompileCondition, "macro", m.Name, err.Error(), off, m.cond.locate(max(off, 0)+lead))
+			l.broken[m] = true
+			continue
+		}
+		m.AST = ast
+	}
+	for _, m := range l.rs.Macros {
 		sr := scanCondition(m.Condition)
 		report := func(msg string, off int) {
-			l.condDiag(SevError, ErrValidate, "macro", m.Name, msg, off, m.cond.locate(off))
+			if !l.broken[m] { // a syntax error was reported: the scan may misread
+				l.condDiag(SevError, ErrValidate, "macro", m.Name, msg, off, m.cond.locate(off))
+			}
 		}
 		for _, r := range sr.refs {
 			if r.kind != refMacro {
@@ -241,18 +260,17 @@ func (l *loader) resolveMacros() {
 			visit(m)
 		}
 	}
-	if l.opts.Compiler == nil {
-		return
-	}
-	for _, m := range l.rs.Macros {
-		cond, lead := trim(m.Condition)
-		ast, err := l.opts.Compiler.Parse(cond)
-		if err != nil {
-			off := condOffset(err)
-			l.condDiag(SevError, ErrCompileCondition, "macro", m.Name, err.Error(), off, m.cond.locate(max(off, 0)+lead))
-			continue
+	// A macro that uses a broken one is broken too: rules using either are
+	// not compiled (the error was reported once, at the macro).
+	for changed := true; changed; {
+		changed = false
+		for _, m := range l.rs.Macros {
+			for _, t := range edges[m] {
+				if l.broken[t] && !l.broken[m] {
+					l.broken[m], changed = true, true
+				}
+			}
 		}
-		m.AST = ast
 	}
 }
 
@@ -287,20 +305,32 @@ func (l *loader) resolveRules() {
 			return r.Pos
 		}
 		src, known := l.sources[r.Source]
+		var ast any
+		parsed := true
+		if known && l.opts.Compiler != nil {
+			var err error
+			if ast, err = l.opts.Compiler.Parse(r.FullCondition); err != nil {
+				off := condOffset(err)
+				l.condDiag(SevError, ErrCompileCondition, "rule", r.Name, err.Error(), off, locate(off))
+				parsed = false
+			}
+		}
 		sr := scanCondition(r.FullCondition)
 		errs := 0
 		report := func(msg string, off int) {
-			if known {
+			if known && parsed {
 				l.condDiag(SevError, ErrValidate, "rule", r.Name, msg, off, locate(off))
 				errs++
 			}
 		}
+		brokenMacro := false
 		for _, ref := range sr.refs {
 			if ref.kind != refMacro {
 				continue
 			}
 			if m := l.macros[ref.name]; m != nil {
 				m.Used = true
+				brokenMacro = brokenMacro || l.broken[m]
 			} else {
 				report(fmt.Sprintf("Undefined macro '%s' used in filter.", ref.name), ref.start)
 			}
@@ -318,10 +348,10 @@ func (l *loader) resolveRules() {
 		for _, off := range sr.na {
 			l.condDiag(SevWarning, WarnUnsafeNACheck, "rule", r.Name, "Unsafe <NA> comparison in condition: use 'exists' to check for a field's presence", off, locate(off))
 		}
-		if errs > 0 {
+		if errs > 0 || !parsed || brokenMacro {
 			continue
 		}
-		if l.opts.Compiler != nil && !l.compileRule(r, src, locate) {
+		if l.opts.Compiler != nil && !l.compileRule(r, ast, src, locate) {
 			continue
 		}
 		l.rs.Rules = append(l.rs.Rules, r)
@@ -330,7 +360,7 @@ func (l *loader) resolveRules() {
 
 // compileRule compiles the full condition and the output; false drops
 // the rule (an error, or a skip with a warning).
-func (l *loader) compileRule(r *Rule, src fields.Source, locate func(int) Pos) bool {
+func (l *loader) compileRule(r *Rule, ast any, src fields.Source, locate func(int) Pos) bool {
 	c := l.opts.Compiler
 	skip := func(err error, what string) bool {
 		if r.SkipIfUnknownFilter && isUnknownField(err) {
@@ -338,12 +368,6 @@ func (l *loader) compileRule(r *Rule, src fields.Source, locate func(int) Pos) b
 			l.rs.Skipped = append(l.rs.Skipped, r)
 			return true
 		}
-		return false
-	}
-	ast, err := c.Parse(r.FullCondition)
-	if err != nil {
-		off := condOffset(err)
-		l.condDiag(SevError, ErrCompileCondition, "rule", r.Name, err.Error(), off, locate(off))
 		return false
 	}
 	env := Env{
