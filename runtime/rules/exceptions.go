@@ -102,6 +102,9 @@ func (it *item) entry(n *yaml.Node, key string) ([]string, bool, error) {
 		}
 		return []string{n.Value}, true, nil
 	case yaml.SequenceNode:
+		if err := it.spend(n, len(n.Content)); err != nil {
+			return nil, false, err
+		}
 		out := make([]string, 0, len(n.Content))
 		for _, e := range n.Content {
 			e = deref(e)
@@ -125,6 +128,9 @@ func (it *item) value(n, parent *yaml.Node, depth int) (ExceptionValue, error) {
 	case yaml.ScalarNode:
 		return ExceptionValue{Item: n.Value}, nil
 	case yaml.SequenceNode:
+		if err := it.spend(n, len(n.Content)); err != nil {
+			return ExceptionValue{}, err
+		}
 		if depth >= 2 {
 			return ExceptionValue{}, it.validate(n, "Rule exception values nest too deep: want a list of values per field")
 		}

@@ -24,6 +24,8 @@ type loader struct {
 	plugins   map[string]*semver.Version
 	pluginErr error
 	sources   map[string]fields.Source
+	// budget is what is left of the current file's value budget.
+	budget int
 	// broken marks macros with a syntax error (or using one).
 	broken map[*Macro]bool
 }
@@ -100,11 +102,16 @@ func (l *loader) resolve() {
 	}
 }
 
+// maxListItems bounds a list's expanded items (nested references can
+// multiply).
+const maxListItems = 1 << 20
+
 // resolveLists expands, in each list, the items that name a list defined
 // earlier (index < this list's visibility). Falco expands one level; we
 // expand transitively and warn when that matters.
 func (l *loader) resolveLists() {
 	done := map[*List]bool{}
+	tooBig := map[*List]bool{}
 	expanded := map[*List]bool{}
 	stack := map[*List]bool{}
 	var res func(*List)
@@ -124,6 +131,14 @@ func (l *loader) resolveLists() {
 			res(m)
 			m.Used = true
 			expanded[lst] = true
+			if len(out)+len(m.Resolved) > maxListItems {
+				if !tooBig[lst] {
+					tooBig[lst] = true
+					l.addDiag(Diagnostic{Severity: SevError, Code: ErrValidate, ItemKind: "list", ItemName: lst.Name, CondOffset: -1,
+						Message: fmt.Sprintf("List expands to more than %d items", maxListItems)}, lst.Pos)
+				}
+				continue
+			}
 			if expanded[m] && !warned {
 				warned = true
 				l.addDiag(Diagnostic{Severity: SevWarning, Code: WarnNestedList, ItemKind: "list", ItemName: lst.Name, CondOffset: -1,

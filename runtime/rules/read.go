@@ -54,6 +54,19 @@ func (it *item) warn(n *yaml.Node, code, format string, args ...any) {
 
 func (it *item) has(key string) bool { _, ok := it.vals[key]; return ok }
 
+// maxValuesBase (plus 8 per byte of the file) bounds the values read from
+// one file: YAML aliases can make a small file name billions of values.
+const maxValuesBase = 1 << 20
+
+// spend takes n values from the file's budget.
+func (it *item) spend(n *yaml.Node, count int) error {
+	it.l.budget -= count
+	if it.l.budget < 0 {
+		return it.validate(n, "Too many values in this file (YAML aliases expanding without bound?)")
+	}
+	return nil
+}
+
 // maxAliasDepth bounds alias chains (hostile input).
 const maxAliasDepth = 32
 
@@ -119,6 +132,9 @@ func (it *item) seq(key string, optional bool) ([]string, *yaml.Node, bool, erro
 	if v.Kind != yaml.SequenceNode {
 		return nil, v, false, it.validate(v, "Value for key '%s' is not a sequence", key)
 	}
+	if err := it.spend(v, len(v.Content)); err != nil {
+		return nil, v, false, err
+	}
 	out := make([]string, 0, len(v.Content))
 	for _, e := range v.Content {
 		e = deref(e)
@@ -143,6 +159,7 @@ var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 // file's first error.
 func (l *loader) readFile(f File) {
 	l.file = newSrcFile(f)
+	l.budget = maxValuesBase + 8*len(f.Data)
 	dec := yaml.NewDecoder(bytes.NewReader(f.Data))
 	var docs []*yaml.Node
 	for {
