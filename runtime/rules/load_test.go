@@ -157,3 +157,19 @@ func TestCorpusEachFileAlone(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkLoadK8sAudit loads the shipped k8s audit rules (structure and
+// references; no compiler).
+func BenchmarkLoadK8sAudit(b *testing.B) {
+	data, err := os.ReadFile("/work/shared/corpus/falco/falcosecurity__plugins/plugins/k8saudit/rules/k8s_audit_rules.yaml")
+	if err != nil {
+		b.Skip("no corpus")
+	}
+	files := []File{{Name: "k8s_audit_rules.yaml", Data: data}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Load(files, Options{Sources: ourSources}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
