@@ -120,10 +120,10 @@ func TestStructuralDiagnostics(t *testing.T) {
 		{"the first error stops the file", "- list: l\n  items: x\n- list: m\n  items: y\n", []string{"a.yaml:2:10: error: list 'l': Value for key 'items' is not a sequence [LOAD_ERR_YAML_VALIDATE]"}},
 		{"invalid names are warnings", "- list: 'a b'\n  items: []\n- macro: 9m\n  condition: ka.verb=get\n",
 			[]string{
-				"a.yaml:1:9: warning: list 'a b': List has an invalid name. List names must match a regular expression: ([^()\"'[:space:]=,]+) [LOAD_INVALID_LIST_NAME]",
-				"a.yaml:3:10: warning: macro '9m': Macro has an invalid name. Macro names must match a regular expression: ([a-zA-Z]+[a-zA-Z0-9_]*) [LOAD_INVALID_MACRO_NAME]",
 				"a.yaml:1:3: warning: list 'a b': List not referred to by any other list, macro or rule [LOAD_UNUSED_LIST]",
+				"a.yaml:1:9: warning: list 'a b': List has an invalid name. List names must match a regular expression: ([^()\"'[:space:]=,]+) [LOAD_INVALID_LIST_NAME]",
 				"a.yaml:3:3: warning: macro '9m': Macro not referred to by any other macro or rule [LOAD_UNUSED_MACRO]",
+				"a.yaml:3:10: warning: macro '9m': Macro has an invalid name. Macro names must match a regular expression: ([a-zA-Z]+[a-zA-Z0-9_]*) [LOAD_INVALID_MACRO_NAME]",
 			}},
 		{"deprecated forms", "- list: l\n  items: [a]\n- list: l\n  items: [b]\n  append: true\n- rule: r\n  condition: ka.verb in (l)" + ruleTail + "- rule: r\n  enabled: false\n",
 			[]string{

@@ -73,6 +73,22 @@ func Load(files []File, opts Options) (*Ruleset, error) {
 		l.readFile(f)
 	}
 	l.resolve()
+	order := map[string]int{}
+	for i, f := range files {
+		if _, ok := order[f.Name]; !ok {
+			order[f.Name] = i
+		}
+	}
+	sort.SliceStable(l.rs.Diagnostics, func(i, j int) bool {
+		a, b := l.rs.Diagnostics[i], l.rs.Diagnostics[j]
+		if order[a.File] != order[b.File] {
+			return order[a.File] < order[b.File]
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Col < b.Col
+	})
 	if errs := l.rs.Errors(); len(errs) > 0 {
 		return l.rs, &LoadError{Errors: errs}
 	}

@@ -49,7 +49,8 @@ type Ruleset struct {
 	// RequiredEngineVersion is the highest required_engine_version seen
 	// ("" when none).
 	RequiredEngineVersion string
-	// Diagnostics are the errors and warnings, in the order found.
+	// Diagnostics are the errors and warnings, by file (in load order),
+	// line and column.
 	Diagnostics []Diagnostic
 }
 
