@@ -8,7 +8,20 @@ import (
 
 // Compiler is the seam to the condition language (runtime/filter). An
 // adapter maps filter's types to these: ASTs, programs and formatters are
-// opaque to this package.
+// opaque to this package. With runtime/filter it is a few lines:
+//
+//	Parse:       n, err := filter.Parse(cond); a *filter.SyntaxError becomes
+//	             &CondError{Offset, Line, Col, Msg}.
+//	Compile:     filter.Compile(ast.(filter.Node), filter.Env{Source: env.Source,
+//	             List: env.List, SkipUnknown: env.SkipUnknown, Macro: func(n string)
+//	             (filter.Node, bool) { a, ok := env.Macro(n); if !ok { return nil, false };
+//	             return a.(filter.Node), true }}); a *filter.CompileError becomes a
+//	             *CondError with UnknownField: errors.Is(err, filter.ErrUnknownField);
+//	             each filter.Warning a CondWarning.
+//	ParseOutput: filter.ParseOutput(format, src, skipUnknown), errors mapped alike.
+//
+// Load checks macro and list references, visibility and macro loops
+// itself before it calls Compile, so Env may resolve every macro.
 type Compiler interface {
 	// Parse parses a condition. A syntax error should be a *CondError so
 	// that the diagnostic points inside the condition.

@@ -79,3 +79,28 @@ func TestNestedListWarning(t *testing.T) {
 		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(warns, "\n"), want)
 	}
 }
+
+// FuzzScanCondition: the scanner never panics, its spans lie inside the
+// text, and expansion of the text with a list and a macro terminates.
+func FuzzScanCondition(f *testing.F) {
+	for _, s := range []string{"kevt and pod", `x.y in (l, "a\"b", m) or tolower(a.b) = c`, "not(a) and(b)", "x.y intersects l", "a.b[", `"`, "x.y = (", "a.b startswith oneof (l"} {
+		f.Add(s)
+	}
+	macros := map[string]*Macro{"m": {Name: "m", Condition: "x.y in (l) and m2"}, "m2": {Name: "m2", Condition: "a.b = 1"}}
+	lists := map[string]*List{"l": {Name: "l", Resolved: []string{"a b", "c"}}}
+	f.Fuzz(func(t *testing.T, s string) {
+		sr := scanCondition(s)
+		for _, r := range sr.refs {
+			if r.start < 0 || r.end > len(s) || r.start > r.end || s[r.start:r.end] != r.name {
+				t.Fatalf("bad ref %+v in %q", r, s)
+			}
+		}
+		for _, l := range sr.lits {
+			if l.start < 0 || l.end > len(s) || l.start >= l.end {
+				t.Fatalf("bad literal %+v in %q", l, s)
+			}
+		}
+		budget := maxExpand
+		_, _ = expand(s, macros, lists, 0, &budget)
+	})
+}
