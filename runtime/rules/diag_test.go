@@ -73,6 +73,8 @@ func TestPluginVersions(t *testing.T) {
         - name: okta
           version: 0.1.0
 `, "", "a.yaml:2:7: warning: required_plugin_versions: Plugin 'cloudtrail' or 'okta' required by this ruleset is not one Bulwark provides; requirement ignored [LOAD_UNKNOWN_PLUGIN]"},
+		{"a misspelled key is warned about", "- required_plugin_versions:\n    - name: json\n      version: 0.7.0\n      alternative: []\n", "",
+			"a.yaml:4:7: warning: required_plugin_versions: Unknown key 'alternative' in plugin requirement, ignored [LOAD_UNKNOWN_KEY]"},
 		{"not a sequence", "- required_plugin_versions: k8saudit\n", "Value of required_plugin_versions must be a sequence", ""},
 		{"no version", "- required_plugin_versions:\n    - name: k8saudit\n", "Item has no mapping for key 'version'", ""},
 		{"bad version", "- required_plugin_versions:\n    - name: k8saudit\n      version: latest\n", "Plugin version 'latest' is not a valid semver string", ""},

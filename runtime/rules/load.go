@@ -373,6 +373,7 @@ func (l *loader) resolveRules() {
 				p = r.Pos
 			}
 			l.condDiag(SevWarning, WarnUnknownSource, "rule", r.Name, fmt.Sprintf("Unknown source %s, skipping", r.Source), -1, p)
+			r.SkipReason = "unknown source " + r.Source
 			l.rs.Skipped = append(l.rs.Skipped, r)
 			continue
 		}
@@ -396,6 +397,7 @@ func (l *loader) compileRule(r *Rule, ast any, src fields.Source, locate func(in
 	skip := func(err error, what string) bool {
 		if r.SkipIfUnknownFilter && isUnknownField(err) {
 			l.condDiag(SevWarning, WarnUnknownFilter, "rule", r.Name, fmt.Sprintf("Rule skipped: %s: %v", what, err), condOffset(err), r.Pos)
+			r.SkipReason = "unknown field in " + what
 			l.rs.Skipped = append(l.rs.Skipped, r)
 			return true
 		}
@@ -543,4 +545,36 @@ func joinItems(items []string) string {
 		q[i] = quoteValue(s)
 	}
 	return strings.Join(q, ", ")
+}
+
+// Rule returns the rule named name, loaded or skipped.
+func (rs *Ruleset) Rule(name string) (*Rule, bool) {
+	for _, rr := range [][]*Rule{rs.Rules, rs.Skipped} {
+		for _, r := range rr {
+			if r.Name == name {
+				return r, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// List returns the list named name.
+func (rs *Ruleset) List(name string) (*List, bool) {
+	for _, l := range rs.Lists {
+		if l.Name == name {
+			return l, true
+		}
+	}
+	return nil, false
+}
+
+// Macro returns the macro named name.
+func (rs *Ruleset) Macro(name string) (*Macro, bool) {
+	for _, m := range rs.Macros {
+		if m.Name == name {
+			return m, true
+		}
+	}
+	return nil, false
 }

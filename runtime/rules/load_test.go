@@ -67,7 +67,19 @@ func TestWorkedExample(t *testing.T) {
 	if len(rs.Rules) != 1 {
 		t.Fatalf("rules: %d, want 1", len(rs.Rules))
 	}
-	r := rs.Rules[0]
+	r, ok := rs.Rule("Interactive exec into workload")
+	if !ok || r != rs.Rules[0] {
+		t.Fatal("Rule lookup")
+	}
+	if l, ok := rs.List("exec_allowed_users"); !ok || strings.Join(l.Resolved, ",") != "ci-bot,sre-oncall,release-bot" {
+		t.Errorf("list %+v", l)
+	}
+	if m, ok := rs.Macro("pod_exec"); !ok || !m.Used {
+		t.Errorf("macro %+v", m)
+	}
+	if _, ok := rs.Rule("nope"); ok {
+		t.Error("found a rule that does not exist")
+	}
 	if r.Priority != Warning {
 		t.Errorf("priority %v, want Warning (replaced)", r.Priority)
 	}
@@ -126,6 +138,11 @@ func TestCorpus(t *testing.T) {
 			}
 			if c.rules >= 0 && len(rs.Rules) != c.rules {
 				t.Errorf("rules %d, want %d", len(rs.Rules), c.rules)
+			}
+			for _, r := range rs.Skipped {
+				if r.SkipReason != "unknown source "+r.Source || r.Source == "k8s_audit" {
+					t.Errorf("rule %q skipped: %s", r.Name, r.SkipReason)
+				}
 			}
 			if c.skipped >= 0 && len(rs.Skipped) != c.skipped {
 				t.Errorf("skipped %d, want %d", len(rs.Skipped), c.skipped)

@@ -325,6 +325,9 @@ func (l *loader) readPluginVersions(it *item) error {
 			if k := deref(n.Content[i]); k != nil && k.Kind == yaml.ScalarNode {
 				sub.vals[k.Value] = deref(n.Content[i+1])
 				sub.keyNodes[k.Value] = k
+				if k.Value != "name" && k.Value != "version" && k.Value != "alternatives" {
+					it.warn(k, WarnUnknownKey, "Unknown key '%s' in plugin requirement, ignored", k.Value)
+				}
 			}
 		}
 		name, _, _, err := sub.str("name", false)

@@ -118,6 +118,9 @@ type Rule struct {
 	CaptureDuration     int
 	Pos                 Pos
 	Index               int
+	// SkipReason says why a rule of Ruleset.Skipped was skipped ("unknown
+	// source syscall", "unknown field in condition").
+	SkipReason string
 	// Program and Formatter are what the Compiler returned for the full
 	// condition and the output; nil without a Compiler.
 	Program   any
