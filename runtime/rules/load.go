@@ -26,6 +26,10 @@ type loader struct {
 	sources   map[string]fields.Source
 	// budget is what is left of the current file's value budget.
 	budget int
+	// edges are the macro references (visible ones), macroNA the <NA>
+	// comparisons of each macro.
+	edges   map[*Macro][]*Macro
+	macroNA map[*Macro][]int
 	// broken marks macros with a syntax error (or using one).
 	broken map[*Macro]bool
 }
@@ -204,6 +208,7 @@ func (l *loader) resolveMacros() {
 	edges := map[*Macro][]*Macro{}
 	refAt := map[[2]*Macro]int{}
 	l.broken = map[*Macro]bool{}
+	l.macroNA = map[*Macro][]int{}
 	for _, m := range l.rs.Macros {
 		m.Condition = m.cond.String()
 		if l.opts.Compiler == nil {
@@ -248,10 +253,9 @@ func (l *loader) resolveMacros() {
 			}
 		}
 		l.markLists(sr, report)
-		for _, off := range sr.na {
-			l.condDiag(SevWarning, WarnUnsafeNACheck, "macro", m.Name, "Unsafe <NA> comparison in condition: use 'exists' to check for a field's presence", off, m.cond.locate(off))
-		}
+		l.macroNA[m] = sr.na
 	}
+	l.edges = edges
 	// Macro reference loops.
 	const (
 		white = iota
@@ -311,7 +315,31 @@ func trim(s string) (string, int) {
 	return strings.TrimRight(t, " \t\r\n"), lead
 }
 
+// reach marks m and the macros it uses.
+func (l *loader) reach(m *Macro, seen map[*Macro]bool) {
+	if seen[m] {
+		return
+	}
+	seen[m] = true
+	for _, t := range l.edges[m] {
+		l.reach(t, seen)
+	}
+}
+
 func (l *loader) resolveRules() {
+	// reached are the macros a rule of a known source uses: only their
+	// <NA> comparisons are reported (as Falco checks compiled rules).
+	reached := map[*Macro]bool{}
+	defer func() {
+		for _, m := range l.rs.Macros {
+			if !reached[m] {
+				continue
+			}
+			for _, off := range l.macroNA[m] {
+				l.condDiag(SevWarning, WarnUnsafeNACheck, "macro", m.Name, "Unsafe <NA> comparison in condition: use 'exists' to check for a field's presence", off, m.cond.locate(off))
+			}
+		}
+	}()
 	for _, r := range l.ruleOrder {
 		r.Condition = r.cond.String()
 		r.Output = r.output.String()
@@ -362,6 +390,9 @@ func (l *loader) resolveRules() {
 			if m := l.macros[ref.name]; m != nil {
 				m.Used = true
 				brokenMacro = brokenMacro || l.broken[m]
+				if known {
+					l.reach(m, reached)
+				}
 			} else {
 				report(fmt.Sprintf("Undefined macro '%s' used in filter.", ref.name), ref.start)
 			}
