@@ -500,7 +500,7 @@ func (l *loader) readList(it *item) error {
 	if !listNameRE.MatchString(name) {
 		it.warn(nn, WarnInvalidListName, "List has an invalid name. List names must match a regular expression: %s", `([^()"'[:space:]=,]+)`)
 	}
-	items, in, _, err := it.seq("items", false)
+	items, _, _, err := it.seq("items", false)
 	if err != nil {
 		return err
 	}
@@ -525,7 +525,6 @@ func (l *loader) readList(it *item) error {
 		prev.Visibility = l.seq
 		return nil
 	}
-	_ = in
 	if prev != nil {
 		prev.Items = items
 		prev.Visibility = l.seq
