@@ -71,8 +71,10 @@ type Diagnostic struct {
 	ItemKind string `json:"item_kind,omitempty"`
 	ItemName string `json:"item_name,omitempty"`
 	Message  string `json:"message"`
-	// CondOffset is the 0-based byte offset within the condition (or
-	// output) text for condition errors, -1 otherwise.
+	// CondOffset is the 0-based byte offset within the text compiled for
+	// condition and output diagnostics (a macro's condition without
+	// surrounding blanks, a rule's FullCondition, a rule's Output), -1
+	// otherwise.
 	CondOffset int `json:"condition_offset"`
 }
 

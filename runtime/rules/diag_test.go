@@ -140,6 +140,12 @@ func TestStructuralDiagnostics(t *testing.T) {
 		{"no <NA> warning for a macro only a skipped rule uses",
 			"- macro: m\n  condition: proc.name = <NA>\n- rule: r\n  condition: m\n  desc: d\n  output: o\n  priority: INFO\n",
 			[]string{"a.yaml:3:3: warning: rule 'r': Unknown source syscall, skipping [LOAD_UNKNOWN_SOURCE]"}},
+		{"several documents: the error in the second stops the file",
+			"- list: l\n  items: []\n---\nrule: x\n---\n- list: m\n  items: []\n",
+			[]string{
+				"a.yaml:1:3: warning: list 'l': List not referred to by any other list, macro or rule [LOAD_UNUSED_LIST]",
+				"a.yaml:4:1: error: Rules content is not yaml array of objects [LOAD_ERR_YAML_VALIDATE]",
+			}},
 		{"unknown source", "- rule: r\n  condition: evt.type=open\n  desc: d\n  output: o\n  priority: INFO\n  source: aws_cloudtrail\n",
 			[]string{"a.yaml:6:11: warning: rule 'r': Unknown source aws_cloudtrail, skipping [LOAD_UNKNOWN_SOURCE]"}},
 		{"position inside a folded condition", "- rule: r\n  condition: >\n    ka.verb=get\n    and not nosuch\n" + strings.TrimPrefix(ruleTail, "\n"),
@@ -173,5 +179,20 @@ func TestPriority(t *testing.T) {
 		if _, ok := ParsePriority(bad); ok {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+}
+
+// CondOffset counts in the condition as compiled (surrounding blanks
+// trimmed); the column counts in the file.
+func TestCondOffset(t *testing.T) {
+	rs := loadYAML(t, "- macro: m\n  condition: \"  ka.verb=get and nosuch\"\n- rule: r\n  condition: m"+ruleTail)
+	errs := rs.Errors()
+	if len(errs) != 1 {
+		t.Fatalf("errors: %v", errs)
+	}
+	// "ka.verb=get and " is 16 bytes; the value starts at column 15 after
+	// the quote and two blanks: column 15+2+16 = 33.
+	if d := errs[0]; d.CondOffset != 16 || d.Line != 2 || d.Col != 33 {
+		t.Errorf("diagnostic %+v", d)
 	}
 }

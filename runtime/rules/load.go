@@ -225,10 +225,11 @@ func (l *loader) resolveMacros() {
 		m.AST = ast
 	}
 	for _, m := range l.rs.Macros {
-		sr := scanCondition(m.Condition)
+		cond, lead := trim(m.Condition)
+		sr := scanCondition(cond)
 		report := func(msg string, off int) {
 			if !l.broken[m] { // a syntax error was reported: the scan may misread
-				l.condDiag(SevError, ErrValidate, "macro", m.Name, msg, off, m.cond.locate(off))
+				l.condDiag(SevError, ErrValidate, "macro", m.Name, msg, off, m.cond.locate(off+lead))
 			}
 		}
 		for _, r := range sr.refs {
@@ -253,7 +254,9 @@ func (l *loader) resolveMacros() {
 			}
 		}
 		l.markLists(sr, report)
-		l.macroNA[m] = sr.na
+		for _, off := range sr.na {
+			l.macroNA[m] = append(l.macroNA[m], off+lead)
+		}
 	}
 	l.edges = edges
 	// Macro reference loops.
@@ -283,8 +286,9 @@ func (l *loader) resolveMacros() {
 				}
 				names = append(names, t.Name)
 				off := refAt[[2]*Macro{m, t}]
+				_, lead := trim(m.Condition)
 				l.condDiag(SevError, ErrValidate, "macro", t.Name,
-					fmt.Sprintf("Reference loop in macro '%s': %s", t.Name, strings.Join(names, " -> ")), off, m.cond.locate(off))
+					fmt.Sprintf("Reference loop in macro '%s': %s", t.Name, strings.Join(names, " -> ")), off, m.cond.locate(off+lead))
 			}
 		}
 		path = path[:len(path)-1]
@@ -335,8 +339,9 @@ func (l *loader) resolveRules() {
 			if !reached[m] {
 				continue
 			}
+			_, lead := trim(m.Condition)
 			for _, off := range l.macroNA[m] {
-				l.condDiag(SevWarning, WarnUnsafeNACheck, "macro", m.Name, "Unsafe <NA> comparison in condition: use 'exists' to check for a field's presence", off, m.cond.locate(off))
+				l.condDiag(SevWarning, WarnUnsafeNACheck, "macro", m.Name, "Unsafe <NA> comparison in condition: use 'exists' to check for a field's presence", off-lead, m.cond.locate(off))
 			}
 		}
 	}()
