@@ -66,5 +66,6 @@ func newRulesCmd(e *env) *cobra.Command {
 			return nil
 		},
 	})
+	c.AddCommand(newRulesLintCmd(e))
 	return c
 }
