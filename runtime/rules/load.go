@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -431,7 +432,7 @@ func (l *loader) resolveRules() {
 func (l *loader) compileRule(r *Rule, ast any, src fields.Source, locate func(int) Pos) bool {
 	c := l.opts.Compiler
 	skip := func(err error, what string) bool {
-		if r.SkipIfUnknownFilter && isUnknownField(err) {
+		if (r.SkipIfUnknownFilter || slices.Contains(l.opts.PartialSources, r.Source)) && isUnknownField(err) {
 			l.condDiag(SevWarning, WarnUnknownFilter, "rule", r.Name, fmt.Sprintf("Rule skipped: %s: %v", what, err), condOffset(err), r.Pos)
 			r.SkipReason = "unknown field in " + what
 			l.rs.Skipped = append(l.rs.Skipped, r)

@@ -34,6 +34,12 @@ type Options struct {
 	// Compiler parses and compiles conditions and outputs; nil checks
 	// structure and references only.
 	Compiler Compiler
+	// PartialSources names sources of Sources that Bulwark reads only in
+	// part (the "syscall" view of Docker container launches): a rule of
+	// such a source that uses a field Bulwark does not extract is
+	// skipped with a warning, as if it had skip-if-unknown-filter,
+	// instead of being an error.
+	PartialSources []string
 }
 
 // Ruleset is the result of Load.
