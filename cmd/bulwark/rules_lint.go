@@ -10,26 +10,18 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/bulwark-sec/bulwark/runtime/fields"
+	"github.com/bulwark-sec/bulwark/runtime/detect"
 	rulesfile "github.com/bulwark-sec/bulwark/runtime/rules"
 )
 
 // maxRulesFileSize bounds what 'rules lint' reads of one file.
 const maxRulesFileSize = 32 << 20
 
-// lintSource names an event source Bulwark reads, without a field table.
-type lintSource string
-
-func (s lintSource) Name() string          { return string(s) }
-func (s lintSource) Fields() []fields.Info { return nil }
-
 // lintOptions are the loader options of 'rules lint': the sources Bulwark
-// reads and, once runtime/filter is wired in, its compiler (then lint
-// also compiles every condition and output).
+// reads (k8s_audit, docker) and the condition compiler, so lint also
+// compiles every condition and output against the source's fields.
 func lintOptions() rulesfile.Options {
-	return rulesfile.Options{
-		Sources: []fields.Source{lintSource("k8s_audit"), lintSource("docker")},
-	}
+	return detect.RulesOptions(detect.Options{})
 }
 
 // lintReport is the JSON shape of 'rules lint --format json'.

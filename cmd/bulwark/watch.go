@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -20,8 +21,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bulwark-sec/bulwark/runtime/alert"
+	"github.com/bulwark-sec/bulwark/runtime/detect"
+	"github.com/bulwark-sec/bulwark/runtime/docker"
 	"github.com/bulwark-sec/bulwark/runtime/engine"
 	"github.com/bulwark-sec/bulwark/runtime/fields"
+	"github.com/bulwark-sec/bulwark/runtime/k8saudit"
+	rulesfile "github.com/bulwark-sec/bulwark/runtime/rules"
+	"github.com/bulwark-sec/bulwark/source/container"
 )
 
 // Event source names, as rules name them in `source:`.
@@ -78,7 +84,7 @@ type webhookOptions struct {
 type watchSeams struct {
 	// loadRules loads and compiles the rules files in order; warnings
 	// (rules skipped for an unknown source or field) do not stop the run.
-	loadRules func(files []string) (rules []engine.Rule, warnings []string, err error)
+	loadRules func(files []string, docker bool) (rules []engine.Rule, warnings []string, err error)
 	// k8sWebhook serves the audit webhook until ctx ends, then drains
 	// its queue.
 	k8sWebhook func(ctx context.Context, o webhookOptions, s *eventSink) error
@@ -91,13 +97,7 @@ type watchSeams struct {
 	hostname func() (string, error)
 }
 
-// errNotWired marks a seam whose package is not merged yet.
-var errNotWired = errors.New("not available in this build yet")
-
 // defaultWatchSeams are the real implementations.
-//
-// TODO(lead): wire runtime/rules, runtime/k8saudit and runtime/docker
-// into the four functions below.
 func defaultWatchSeams() watchSeams {
 	return watchSeams{
 		loadRules:  loadFalcoRules,
@@ -108,33 +108,175 @@ func defaultWatchSeams() watchSeams {
 	}
 }
 
-// loadFalcoRules loads the rules files with runtime/rules and adapts each
-// enabled rule to engine.Rule (Match: the compiled condition's Eval;
-// Output: the output's Render; OutputFields: its Fields as a map).
-func loadFalcoRules(files []string) ([]engine.Rule, []string, error) {
-	// TODO(lead): rules.Load(files) → engine.Rule per enabled rule.
-	return nil, nil, fmt.Errorf("the Falco rules loader is %w", errNotWired)
+// maxRulesFile bounds a rules file read by watch.
+const maxRulesFile = 32 << 20
+
+// loadFalcoRules loads the rules files (after Bulwark's Docker rules and
+// the launch prelude, with --docker) and compiles them against the
+// sources; errors name the file, line and column, warnings are returned
+// as text.
+func loadFalcoRules(paths []string, withDocker bool) ([]engine.Rule, []string, error) {
+	var files []rulesfile.File
+	for _, p := range paths {
+		data, err := readLimitedFile(p, maxRulesFile)
+		if err != nil {
+			return nil, nil, fmt.Errorf("rules file: %w", err)
+		}
+		files = append(files, rulesfile.File{Name: p, Data: data})
+	}
+	rs, err := detect.Load(files, detect.Options{Docker: withDocker})
+	var warnings []string
+	for _, d := range rs.Warnings() {
+		warnings = append(warnings, d.String())
+	}
+	if err != nil {
+		var msgs []string
+		for _, d := range rs.Errors() {
+			msgs = append(msgs, d.String())
+		}
+		return nil, warnings, fmt.Errorf("rules do not load:\n  %s", strings.Join(msgs, "\n  "))
+	}
+	out, err := detect.EngineRules(rs)
+	return out, warnings, err
 }
 
-// runK8sAuditWebhook serves the Kubernetes audit webhook.
+// readLimitedFile reads at most max bytes of a file; a longer file is an
+// error.
+func readLimitedFile(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("%s: larger than %d bytes", path, max)
+	}
+	return data, nil
+}
+
+// deliverAudit hands audit events to the sink.
+func deliverAudit(s *eventSink) func(*k8saudit.Event) {
+	return func(ev *k8saudit.Event) {
+		s.Received(sourceK8sAudit)
+		s.Event(sourceK8sAudit, ev.Time(), ev)
+	}
+}
+
+// syncAuditDrops reports, once a second and at the end, the events an
+// audit intake dropped or could not read since the last report.
+func syncAuditDrops(ctx context.Context, stats func() k8saudit.Stats, s *eventSink) func() {
+	var last k8saudit.Stats
+	report := func() {
+		st := stats()
+		for range st.Dropped - last.Dropped {
+			s.Drop(alert.DropQueueFull, nil)
+		}
+		last = st
+	}
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				report()
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-stopped
+		report()
+	}
+}
+
+// runK8sAuditWebhook serves the Kubernetes audit webhook until ctx ends,
+// then drains its queue.
 func runK8sAuditWebhook(ctx context.Context, o webhookOptions, s *eventSink) error {
-	// TODO(lead): k8saudit webhook server; per event s.Received, then
-	// s.Event(sourceK8sAudit, stageTimestamp, ev); s.Drop on a full queue
-	// (alert.DropQueueFull), an oversized body or event (DropTooLarge), a
-	// malformed event (DropMalformed, with s.Warn).
-	return fmt.Errorf("the Kubernetes audit webhook is %w", errNotWired)
+	w, err := k8saudit.NewWebhook(k8saudit.WebhookConfig{
+		Limits:      k8saudit.Limits{MaxBatchSize: int(o.MaxBody)},
+		Path:        o.Path,
+		BearerToken: o.Token,
+		QueueSize:   o.Queue,
+		OnError: func(err error) {
+			var ee *k8saudit.EventError
+			if errors.As(err, &ee) {
+				s.Drop(alert.DropMalformed, err)
+				return
+			}
+			s.Warn(err)
+		},
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return fmt.Errorf("audit webhook: %w", err)
+	}
+	if o.TLS != nil {
+		ln = tls.NewListener(ln, o.TLS)
+	}
+	stop := syncAuditDrops(ctx, w.Stats, s)
+	defer stop()
+	return w.Serve(ctx, ln, deliverAudit(s))
 }
 
 // runK8sAuditFile reads (or follows) a Kubernetes audit log.
 func runK8sAuditFile(ctx context.Context, path string, follow bool, s *eventSink) error {
-	// TODO(lead): k8saudit file reader / follower, feeding s as above.
-	return fmt.Errorf("the Kubernetes audit file reader is %w", errNotWired)
+	r := k8saudit.NewFileReader(path, k8saudit.FileOptions{
+		Follow: follow,
+		OnError: func(err error) {
+			reason := alert.DropMalformed
+			if errors.Is(err, k8saudit.ErrPayloadTooLarge) {
+				reason = alert.DropTooLarge
+			}
+			s.Drop(reason, err)
+		},
+	})
+	err := r.Run(ctx, deliverAudit(s))
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
 }
 
-// runDockerEvents follows the Docker engine's events.
+// runDockerEvents follows the Docker engine's events (the engine the
+// Docker CLI would use): each container event is evaluated as a docker
+// event and, when it is a create or start, as the launch of the
+// container's first process (source syscall).
 func runDockerEvents(ctx context.Context, s *eventSink) error {
-	// TODO(lead): runtime/docker follower; s.Event(sourceDocker, ...).
-	return fmt.Errorf("the Docker event source is %w", errNotWired)
+	cli, err := container.Connect("")
+	if err != nil {
+		return fmt.Errorf("docker: %w", err)
+	}
+	defer cli.Close()
+	f := docker.NewFollower(cli, docker.Options{OnStreamError: func(err error, wait time.Duration) {
+		s.Warn(fmt.Errorf("docker events: %w (reconnecting in %s)", err, wait))
+	}})
+	err = f.Run(ctx, func(ev *docker.Event) error {
+		s.Received(sourceDocker)
+		s.Event(sourceDocker, ev.Time(), ev)
+		if l, ok := docker.NewLaunchEvent(ev); ok {
+			s.Event(docker.LaunchSourceName, ev.Time(), l)
+		}
+		return nil
+	})
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
 }
 
 const watchLong = `Watch evaluates Falco rules files, loaded unchanged, on what happens to
@@ -435,7 +577,7 @@ func runWatch(parent context.Context, e *env, f watchFlags, seams watchSeams) er
 		}
 	}
 	w := &warner{e: e, limit: 100}
-	rules, warnings, err := seams.loadRules(f.rules)
+	rules, warnings, err := seams.loadRules(f.rules, f.docker)
 	if err != nil {
 		return usageErr("watch: %v", err)
 	}

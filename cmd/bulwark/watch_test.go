@@ -35,7 +35,7 @@ type verbEvent struct{ verb, user string }
 func (verbEvent) Extract(fields.Ref, []fields.Value) ([]fields.Value, bool) { return nil, false }
 
 // fakeRules stand for a loaded k8s_audit rules file and a docker one.
-func fakeRules([]string) ([]engine.Rule, []string, error) {
+func fakeRules([]string, bool) ([]engine.Rule, []string, error) {
 	is := func(verb string) func(fields.Event) bool {
 		return func(ev fields.Event) bool { return ev.(verbEvent).verb == verb }
 	}
@@ -152,14 +152,6 @@ func TestWatchFlagValidation(t *testing.T) {
 	}
 }
 
-func TestWatchSeamsNotWiredYet(t *testing.T) {
-	// Until the lead wires runtime/rules in, the real command says so.
-	code, _, stderr := runCLI(t, "watch", "--rules", "r.yaml", "--docker")
-	if code != exitUsage || !strings.Contains(stderr, "not available in this build yet") {
-		t.Errorf("exit %d, stderr %q", code, stderr)
-	}
-}
-
 func TestWatchHelp(t *testing.T) {
 	code, out, _ := runCLI(t, "watch", "--help")
 	if code != exitOK {
@@ -224,12 +216,12 @@ func TestWatchMatchFirstAndMinPriority(t *testing.T) {
 
 func TestWatchNoRuleForSourceWarns(t *testing.T) {
 	seams := fakeSeams()
-	seams.loadRules = func([]string) ([]engine.Rule, []string, error) { return nil, nil, nil }
+	seams.loadRules = func([]string, bool) ([]engine.Rule, []string, error) { return nil, nil, nil }
 	_, _, stderr := runWatchCLI(t, seams, nil, "--rules", "r.yaml", "--k8s-audit-file", "a.log")
 	if !strings.Contains(stderr, "no rule at or above Debug applies to source k8s_audit") {
 		t.Errorf("stderr %q", stderr)
 	}
-	seams.loadRules = func([]string) ([]engine.Rule, []string, error) {
+	seams.loadRules = func([]string, bool) ([]engine.Rule, []string, error) {
 		return nil, nil, errors.New("r.yaml:3:5: undefined macro")
 	}
 	code, _, stderr := runWatchCLI(t, seams, nil, "--rules", "r.yaml", "--k8s-audit-file", "a.log")

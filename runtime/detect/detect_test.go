@@ -321,8 +321,7 @@ func TestDockerDefaultRules(t *testing.T) {
 	}
 	t.Logf("alerts: %q", got)
 	// The recorded container: privileged, the Docker socket mounted,
-	// SYS_ADMIN added, the host's IPC namespace (the engine's default
-	// for a privileged container here).
+	// SYS_ADMIN added, the host's PID, network and IPC namespaces.
 	for _, want := range []string{"Launch Privileged Container (Docker)", "Container Engine Socket Mounted (Docker)", "Dangerous Capability Added (Docker)", "Host Namespace Shared (Docker)"} {
 		if !slices.Contains(got, want) {
 			t.Errorf("alerts %q lack %q", got, want)

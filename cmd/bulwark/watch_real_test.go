@@ -1,0 +1,329 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	ctypes "github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
+)
+
+const (
+	k8sAuditRulesFile = "../../../shared/corpus/falco/falcosecurity__plugins/plugins/k8saudit/rules/k8s_audit_rules.yaml"
+	auditTraces       = "../../../shared/corpus/audit/falcosecurity__falco/test/trace_files/k8s_audit"
+)
+
+// lockedBuffer is a buffer written by the command and read by the test
+// while it runs.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// alertLine is the part of a JSON alert the tests read.
+type alertLine struct {
+	Rule     string `json:"rule"`
+	Priority string `json:"priority"`
+	Source   string `json:"source"`
+	Output   string `json:"output"`
+}
+
+func alertsOf(t *testing.T, out string) []alertLine {
+	t.Helper()
+	var as []alertLine
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		var a alertLine
+		if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
+			t.Fatalf("not a JSON alert: %q: %v", sc.Text(), err)
+		}
+		as = append(as, a)
+	}
+	return as
+}
+
+func ruleNames(as []alertLine) []string {
+	var out []string
+	for _, a := range as {
+		out = append(out, a.Rule)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// auditLog writes the named corpus traces, one event a line, and a line
+// that is not an event, as a JSON-lines audit log.
+func auditLog(t *testing.T, traces ...string) string {
+	t.Helper()
+	var buf bytes.Buffer
+	for _, name := range traces {
+		b, err := os.ReadFile(filepath.Join(auditTraces, name))
+		if err != nil {
+			t.Skip("audit corpus not found:", err)
+		}
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, b); err != nil {
+			t.Fatal(err)
+		}
+		buf.Write(compact.Bytes())
+		buf.WriteByte('\n')
+	}
+	buf.WriteString(`{"kind":"NotAnEvent"}` + "\n")
+	p := filepath.Join(t.TempDir(), "audit.log")
+	if err := os.WriteFile(p, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestWatchAuditFile replays an audit log through bulwark watch with the
+// k8saudit plugin's rules, as JSON alerts, and reports the bad line.
+func TestWatchAuditFile(t *testing.T) {
+	log := auditLog(t, "create_nginx_pod_privileged.json", "create_nginx_pod_hostnetwork.json", "exec_pod.json", "create_nginx_pod_unprivileged.json")
+	code, out, errOut := runCLI(t, "watch", "--rules", k8sAuditRulesFile, "--k8s-audit-file", log, "--output", "json")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	as := alertsOf(t, out)
+	want := []string{"Attach/Exec Pod", "Create HostNetwork Pod", "Create Privileged Pod"} // the unprivileged pod raises nothing
+	if got := ruleNames(as); !slices.Equal(got, want) {
+		t.Errorf("alerts %q, want %q", got, want)
+	}
+	for _, a := range as {
+		if a.Source != "k8s_audit" || a.Priority == "" || !strings.Contains(a.Output, a.Priority) {
+			t.Errorf("alert shape %+v", a)
+		}
+	}
+	if !strings.Contains(errOut, "audit.log:5") {
+		t.Errorf("the bad line is not reported with its number: %s", errOut)
+	}
+}
+
+// TestWatchBadRules: rules that do not load are a usage error naming the
+// file and line: a macro loop, an undefined list.
+func TestWatchBadRules(t *testing.T) {
+	for name, tc := range map[string]struct{ rules, want string }{
+		"macro loop": {`- macro: a
+  condition: b
+- macro: b
+  condition: a
+- macro: a
+  condition: b and ka.verb=get
+- rule: r
+  desc: d
+  condition: a
+  output: o
+  priority: WARNING
+  source: k8s_audit
+`, "loop"},
+		"undefined list": {`- rule: r
+  desc: d
+  condition: ka.verb in nosuchlist
+  output: o
+  priority: WARNING
+  source: k8s_audit
+`, "nosuchlist"},
+		"bad condition": {`- rule: r
+  desc: d
+  condition: ka.verb = = get
+  output: o
+  priority: WARNING
+  source: k8s_audit
+`, "bad.yaml:3:"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "bad.yaml")
+			os.WriteFile(p, []byte(tc.rules), 0o600)
+			code, _, errOut := runCLI(t, "watch", "--rules", p, "--k8s-audit-file", "/dev/null")
+			if code != exitUsage || !strings.Contains(errOut, tc.want) {
+				t.Errorf("exit %d, stderr %q; want 2 and %q", code, errOut, tc.want)
+			}
+		})
+	}
+}
+
+// startWatch runs bulwark watch with the real sources until the returned
+// stop is called; stop returns the command's error.
+func startWatch(t *testing.T, f watchFlags) (out *lockedBuffer, errOut *lockedBuffer, stop func() error) {
+	t.Helper()
+	out, errOut = &lockedBuffer{}, &lockedBuffer{}
+	e := &env{stdout: out, stderr: errOut, terminal: func(io.Writer) bool { return false }, getenv: func(string) string { return "" }}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- runWatch(ctx, e, f, defaultWatchSeams()) }()
+	return out, errOut, func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(30 * time.Second):
+			t.Fatal("watch did not stop")
+			return nil
+		}
+	}
+}
+
+// waitFor polls until cond holds or the time is up.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestWatchWebhook posts EventList batches to the audit webhook as the
+// API server does and gets exactly one alert per privileged pod.
+func TestWatchWebhook(t *testing.T) {
+	pod, err := os.ReadFile(filepath.Join(auditTraces, "create_nginx_pod_privileged.json"))
+	if err != nil {
+		t.Skip("audit corpus not found")
+	}
+	addr := freeAddr(t)
+	f := defaultWatchFlags()
+	f.rules = []string{k8sAuditRulesFile}
+	f.webhook = addr
+	f.output = "json"
+	out, errOut, stop := startWatch(t, f)
+	const batches, perBatch = 20, 50
+	var body bytes.Buffer
+	body.WriteString(`{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[`)
+	for i := range perBatch {
+		if i > 0 {
+			body.WriteByte(',')
+		}
+		var c bytes.Buffer
+		json.Compact(&c, pod)
+		body.Write(c.Bytes())
+	}
+	body.WriteString("]}")
+	waitFor(t, "the webhook to listen", func() bool {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	})
+	for i := range batches {
+		resp, err := http.Post("http://"+addr+"/k8s-audit", "application/json", bytes.NewReader(body.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("batch %d: %s", i, resp.Status)
+		}
+	}
+	resp, err := http.Post("http://"+addr+"/k8s-audit", "text/plain", strings.NewReader("x"))
+	if err == nil {
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnsupportedMediaType {
+			t.Errorf("text/plain: %s, want 415", resp.Status)
+		}
+	}
+	waitFor(t, "the alerts", func() bool { return strings.Count(out.String(), "\n") >= batches*perBatch })
+	if err := stop(); err != nil {
+		t.Fatalf("watch: %v; stderr %s", err, errOut)
+	}
+	as := alertsOf(t, out.String())
+	if len(as) != batches*perBatch {
+		t.Errorf("%d alerts, want %d", len(as), batches*perBatch)
+	}
+	for _, a := range as {
+		if a.Rule != "Create Privileged Pod" {
+			t.Errorf("alert %+v", a)
+			break
+		}
+	}
+	if !strings.Contains(errOut.String(), fmt.Sprintf("%d events evaluated", batches*perBatch)) {
+		t.Errorf("summary: %s", errOut)
+	}
+}
+
+// seedRules is the seed article's rule as written there.
+const seedRules = `- rule: Launch Privileged Container
+  desc: Detect the initial process started in a privileged container
+  condition: >
+    spawned_process and container and proc.vpid=1 and
+    (container.privileged=true or container.security_context.privileged=true)
+  output: >
+    Privileged container spawned (user=%user.name command=%proc.cmdline %container.info)
+  priority: WARNING
+`
+
+// TestWatchDockerPrivileged: on a real engine, creating a privileged
+// container (it cannot be started on this machine) raises the seed's rule
+// and Bulwark's Docker rule from the create event.
+func TestWatchDockerPrivileged(t *testing.T) {
+	cli := engineClient(t)
+	ref := "bulwark-watch-test:latest"
+	testImage(t, cli, ref)
+	seed := filepath.Join(t.TempDir(), "seed.yaml")
+	os.WriteFile(seed, []byte(seedRules), 0o600)
+	f := defaultWatchFlags()
+	f.rules = []string{seed}
+	f.docker = true
+	f.output = "json"
+	out, errOut, stop := startWatch(t, f)
+	time.Sleep(500 * time.Millisecond) // the event stream opens
+	ctx := context.Background()
+	name := fmt.Sprintf("bulwark-watch-priv-%d", time.Now().UnixNano())
+	res, err := cli.ContainerCreate(ctx, client.ContainerCreateOptions{
+		Name:       name,
+		Config:     &ctypes.Config{Image: ref, Cmd: []string{"/hello"}},
+		HostConfig: &ctypes.HostConfig{Privileged: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cli.ContainerRemove(context.Background(), res.ID, client.ContainerRemoveOptions{Force: true})
+	})
+	want := []string{"Launch Privileged Container", "Launch Privileged Container (Docker)"}
+	waitFor(t, "the alerts", func() bool {
+		got := out.String()
+		return strings.Contains(got, `"rule":"`+want[0]+`"`) && strings.Contains(got, `"rule":"`+want[1]+`"`)
+	})
+	if err := stop(); err != nil {
+		t.Fatalf("watch: %v; stderr %s", err, errOut)
+	}
+	for _, a := range alertsOf(t, out.String()) {
+		t.Logf("%s (%s): %s", a.Rule, a.Source, a.Output)
+	}
+}
+
+// defaultWatchFlags are the flags' defaults, as bulwark watch registers
+// them.
+func defaultWatchFlags() watchFlags {
+	return watchFlags{maxBody: "12MiB", queue: 50, output: "text", minPriority: "debug", match: "all"}
+}
