@@ -328,3 +328,49 @@ func TestDockerDefaultRules(t *testing.T) {
 		}
 	}
 }
+
+// TestCorpusRulesFiles: every Falco rules file of the corpus loads with
+// no error, after the files it builds on (as Falco's own tests load
+// them); every k8s_audit rule compiles, syscall rules are skipped.
+func TestCorpusRulesFiles(t *testing.T) {
+	const (
+		falcoK8s   = "falco/falcosecurity__falco/rules/k8s_audit_rules.yaml"
+		falcoSys   = "falco/falcosecurity__falco/rules/falco_rules.yaml"
+		rulesSys   = "falco/falcosecurity__rules/rules/falco_rules.yaml"
+		testK8sDir = "falco/falcosecurity__falco/test/rules/k8s_audit/"
+	)
+	sets := [][]string{
+		{k8sRules, gkeRules},
+		{falcoK8s},
+		{testK8sDir + "engine_v4_k8s_audit_rules.yaml"},
+		{testK8sDir + "single_rule_with_json_pointer.yaml"},
+		{falcoSys, falcoK8s, testK8sDir + "trust_nginx_container.yaml"},
+		{rulesSys, "falco/falcosecurity__rules/rules/falco-incubating_rules.yaml"},
+		{rulesSys, "falco/falcosecurity__rules/rules/falco-sandbox_rules.yaml"},
+		{rulesSys, "falco/falcosecurity__rules/archive/falco-deprecated_rules.yaml"},
+		{"falco/falcosecurity__rules/archive/application_rules.yaml"},
+		{"falco/falcosecurity__falco/rules/application_rules.yaml"},
+		{falcoSys, "falco/falcosecurity__falco/rules/falco_rules.local.yaml"},
+	}
+	for _, name := range []string{"allow_nginx_container.yaml", "disallow_kactivity.yaml", "allow_user_some-user.yaml",
+		"allow_namespace_foo.yaml", "allow_only_apache_container.yaml", "engine_v4/allow_nginx_container.yaml", "engine_v4/allow_only_apache_container.yaml"} {
+		sets = append(sets, []string{falcoK8s, testK8sDir + name})
+	}
+	for _, set := range sets {
+		rs, err := Load(readFiles(t, set...), Options{})
+		if err != nil {
+			t.Errorf("%v: %v", set, err)
+			continue
+		}
+		for _, r := range rs.Rules {
+			if r.Source != "k8s_audit" || r.Program == nil {
+				t.Errorf("%v: rule %q (%s) loaded uncompiled or of another source", set, r.Name, r.Source)
+			}
+		}
+		for _, r := range rs.Skipped {
+			if r.Source == "k8s_audit" {
+				t.Errorf("%v: k8s_audit rule %q skipped: %s", set, r.Name, r.SkipReason)
+			}
+		}
+	}
+}

@@ -470,7 +470,16 @@ func (c *compiler) check(n *BinaryCheck) (evalNode, error) {
 	if op == "==" {
 		op = "="
 	}
-	if !admissible(lt, op) {
+	legacyList := false
+	if lt.list && lt.typ == fields.String && n.Modifier == "" && legacyListOp(op) {
+		// Rules written for Falco's engine before list fields (the k8s
+		// audit rules of engine version 4: `ka.req.role.rules.resources
+		// contains "pods/exec"`) tested the list's JSON text; any value
+		// matching keeps their meaning.
+		legacyList = true
+		c.warn(n.OpAt, "operator %s on the list field %s is true when any value matches; write %s intersects (...) or use a single-value field", n.Op, describeOperand(n.Operand), describeOperand(n.Operand))
+	}
+	if !legacyList && !admissible(lt, op) {
 		kind := lt.typ.String()
 		if lt.list {
 			kind = "list of " + kind
@@ -483,7 +492,7 @@ func (c *compiler) check(n *BinaryCheck) (evalNode, error) {
 	if n.Modifier != "" {
 		return c.modifierCheck(n, lhs, lt, op)
 	}
-	ck := &checkNode{lhs: lhs, op: opCode(op), typ: lt.typ, list: lt.list}
+	ck := &checkNode{lhs: lhs, op: opCode(op), typ: lt.typ, list: lt.list, anyValue: legacyList}
 	switch rhs := n.RHS.(type) {
 	case nil:
 		return nil, c.errAt(n.At, nil, "operator %s needs a value", n.Op)
@@ -524,6 +533,16 @@ func (c *compiler) check(n *BinaryCheck) (evalNode, error) {
 		return ck, nil
 	}
 	return nil, c.errAt(n.At, nil, "unsupported right-hand side %T", n.RHS)
+}
+
+// legacyListOp reports whether op is a string operator that legacy rules
+// apply to list fields.
+func legacyListOp(op string) bool {
+	switch op {
+	case "contains", "icontains", "startswith", "endswith", "glob", "iglob":
+		return true
+	}
+	return false
 }
 
 func describeOperand(n Node) string {

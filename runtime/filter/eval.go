@@ -274,6 +274,9 @@ type checkNode struct {
 	op   opKind
 	typ  fields.Type
 	list bool
+	// anyValue: a string operator on a list field (legacy rules), true
+	// when any value matches.
+	anyValue bool
 
 	str      string
 	num      uint64
@@ -324,6 +327,14 @@ func (c *checkNode) eval(ev *Evaluator, e fields.Event) bool {
 		return false
 	case opPmatch:
 		return c.pm.match(vals[0].Str)
+	}
+	if c.anyValue {
+		for _, v := range vals {
+			if c.match(v) {
+				return true
+			}
+		}
+		return false
 	}
 	return c.match(vals[0])
 }

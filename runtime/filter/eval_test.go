@@ -176,6 +176,11 @@ func TestEval(t *testing.T) {
 		{"ka.user.groups in (system:unauthenticated, system:authenticated, x)", true}, // subset
 		{"ka.user.groups in (system:unauthenticated)", false},                         // not a subset
 		{"ka.user.groups intersects ()", false},
+		// Legacy (engine version 4) string operators on a list field: any
+		// value matching, with a warning.
+		{"ka.user.groups contains unauthenticated", true},
+		{"ka.user.groups startswith system:auth", true},
+		{"ka.user.groups contains masters", false},
 		{"ka.req.pod.containers.image in (images)", true},
 		{"ka.req.pod.containers.image[0] in (nginx:1.25)", true},
 		{"ka.uri.param[command] in (sh, bash)", true},
@@ -281,7 +286,8 @@ func TestCompileErrors(t *testing.T) {
 		{"ka.verb[0] = x", "does not take an argument"},
 		{"ka.req.pod.containers.image[x] in (a)", "numeric index"},
 		{"ka.user.groups = x", "operator = cannot be applied to ka.user.groups (list of string)"},
-		{"ka.user.groups contains x", "cannot be applied"},
+		{"ka.user.groups = x", "cannot be applied"},
+		{"ka.user.groups < 3", "cannot be applied"},
 		{"evt.num contains 4", "cannot be applied"},
 		{"evt.num = abc", `"abc" is not a valid uint64 value`},
 		{"evt.num = -1", "not a valid uint64"},
