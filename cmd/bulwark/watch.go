@@ -84,7 +84,8 @@ type webhookOptions struct {
 type watchSeams struct {
 	// loadRules loads and compiles the rules files in order; warnings
 	// (rules skipped for an unknown source or field) do not stop the run.
-	loadRules func(files []string, docker bool) (rules []engine.Rule, warnings []string, err error)
+	// prepare, when not nil, is the engine's Prepare option for the rules.
+	loadRules func(files []string, docker bool) (rules []engine.Rule, prepare func(string, fields.Event) (fields.Event, func()), warnings []string, err error)
 	// k8sWebhook serves the audit webhook until ctx ends, then drains
 	// its queue.
 	k8sWebhook func(ctx context.Context, o webhookOptions, s *eventSink) error
@@ -115,12 +116,12 @@ const maxRulesFile = 32 << 20
 // the launch prelude, with --docker) and compiles them against the
 // sources; errors name the file, line and column, warnings are returned
 // as text.
-func loadFalcoRules(paths []string, withDocker bool) ([]engine.Rule, []string, error) {
+func loadFalcoRules(paths []string, withDocker bool) ([]engine.Rule, func(string, fields.Event) (fields.Event, func()), []string, error) {
 	var files []rulesfile.File
 	for _, p := range paths {
 		data, err := readLimitedFile(p, maxRulesFile)
 		if err != nil {
-			return nil, nil, fmt.Errorf("rules file: %w", err)
+			return nil, nil, nil, fmt.Errorf("rules file: %w", err)
 		}
 		files = append(files, rulesfile.File{Name: p, Data: data})
 	}
@@ -134,10 +135,10 @@ func loadFalcoRules(paths []string, withDocker bool) ([]engine.Rule, []string, e
 		for _, d := range rs.Errors() {
 			msgs = append(msgs, d.String())
 		}
-		return nil, warnings, fmt.Errorf("rules do not load:\n  %s", strings.Join(msgs, "\n  "))
+		return nil, nil, warnings, fmt.Errorf("rules do not load:\n  %s", strings.Join(msgs, "\n  "))
 	}
-	out, err := detect.EngineRules(rs)
-	return out, warnings, err
+	out, err := rs.EngineRules()
+	return out, rs.Prepare(), warnings, err
 }
 
 // readLimitedFile reads at most max bytes of a file; a longer file is an
@@ -577,7 +578,7 @@ func runWatch(parent context.Context, e *env, f watchFlags, seams watchSeams) er
 		}
 	}
 	w := &warner{e: e, limit: 100}
-	rules, warnings, err := seams.loadRules(f.rules, f.docker)
+	rules, prepare, warnings, err := seams.loadRules(f.rules, f.docker)
 	if err != nil {
 		return usageErr("watch: %v", err)
 	}
@@ -589,7 +590,7 @@ func runWatch(parent context.Context, e *env, f watchFlags, seams watchSeams) er
 		host, _ = seams.hostname()
 	}
 	metrics := alert.NewMetrics()
-	eng, err := engine.New(rules, engine.Options{Policy: cfg.policy, MinPriority: &cfg.min, Hostname: host, Metrics: metrics, TimeField: "evt.time"})
+	eng, err := engine.New(rules, engine.Options{Policy: cfg.policy, MinPriority: &cfg.min, Hostname: host, Metrics: metrics, TimeField: "evt.time", Prepare: prepare})
 	if err != nil {
 		return usageErr("watch: %v", err)
 	}

@@ -35,7 +35,7 @@ type verbEvent struct{ verb, user string }
 func (verbEvent) Extract(fields.Ref, []fields.Value) ([]fields.Value, bool) { return nil, false }
 
 // fakeRules stand for a loaded k8s_audit rules file and a docker one.
-func fakeRules([]string, bool) ([]engine.Rule, []string, error) {
+func fakeRules([]string, bool) ([]engine.Rule, func(string, fields.Event) (fields.Event, func()), []string, error) {
 	is := func(verb string) func(fields.Event) bool {
 		return func(ev fields.Event) bool { return ev.(verbEvent).verb == verb }
 	}
@@ -49,7 +49,7 @@ func fakeRules([]string, bool) ([]engine.Rule, []string, error) {
 		{Name: "Create Privileged Pod", Priority: alert.PriorityWarning, Source: sourceK8sAudit, Tags: []string{"k8s"}, Match: is("create"), Output: out("privileged pod"), OutputFields: ofs},
 		{Name: "Exec into Pod", Priority: alert.PriorityNotice, Source: sourceK8sAudit, Tags: []string{"k8s"}, Match: is("exec"), Output: out("exec"), OutputFields: ofs},
 		{Name: "Docker Privileged", Priority: alert.PriorityCritical, Source: sourceDocker, Match: is("create"), Output: out("privileged container")},
-	}, []string{"rule Read sensitive file untrusted: source syscall is not read by Bulwark, skipped"}, nil
+	}, nil, []string{"rule Read sensitive file untrusted: source syscall is not read by Bulwark, skipped"}, nil
 }
 
 // replay is a fake audit file source: it hands the events and ends.
@@ -216,13 +216,15 @@ func TestWatchMatchFirstAndMinPriority(t *testing.T) {
 
 func TestWatchNoRuleForSourceWarns(t *testing.T) {
 	seams := fakeSeams()
-	seams.loadRules = func([]string, bool) ([]engine.Rule, []string, error) { return nil, nil, nil }
+	seams.loadRules = func([]string, bool) ([]engine.Rule, func(string, fields.Event) (fields.Event, func()), []string, error) {
+		return nil, nil, nil, nil
+	}
 	_, _, stderr := runWatchCLI(t, seams, nil, "--rules", "r.yaml", "--k8s-audit-file", "a.log")
 	if !strings.Contains(stderr, "no rule at or above Debug applies to source k8s_audit") {
 		t.Errorf("stderr %q", stderr)
 	}
-	seams.loadRules = func([]string, bool) ([]engine.Rule, []string, error) {
-		return nil, nil, errors.New("r.yaml:3:5: undefined macro")
+	seams.loadRules = func([]string, bool) ([]engine.Rule, func(string, fields.Event) (fields.Event, func()), []string, error) {
+		return nil, nil, nil, errors.New("r.yaml:3:5: undefined macro")
 	}
 	code, _, stderr := runWatchCLI(t, seams, nil, "--rules", "r.yaml", "--k8s-audit-file", "a.log")
 	if code != exitUsage || !strings.Contains(stderr, "r.yaml:3:5: undefined macro") {

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync"
 
 	"github.com/bulwark-sec/bulwark/runtime/alert"
 	"github.com/bulwark-sec/bulwark/runtime/docker"
@@ -54,10 +55,15 @@ func Sources(opts Options) (srcs []fields.Source, partial []string) {
 }
 
 // RulesOptions returns the loader options for the sources of opts, with
-// the real compiler.
+// the real compiler (a new one: its programs share field slots per
+// source).
 func RulesOptions(opts Options) rules.Options {
+	return rulesOptions(opts, NewCompiler())
+}
+
+func rulesOptions(opts Options, c *Compiler) rules.Options {
 	srcs, partial := Sources(opts)
-	return rules.Options{Sources: srcs, PartialSources: partial, Compiler: Compiler{}}
+	return rules.Options{Sources: srcs, PartialSources: partial, Compiler: c}
 }
 
 // Files returns the rules files Load reads: with Docker the launch
@@ -73,22 +79,42 @@ func Files(user []rules.File, opts Options) []rules.File {
 	return append(files, user...)
 }
 
+// Set is a loaded ruleset with the compiler of its programs.
+type Set struct {
+	*rules.Ruleset
+	compiler *Compiler
+}
+
 // Load loads and compiles the rules files (after Bulwark's own, per
-// opts). The ruleset is returned with its diagnostics even when err
-// reports errors among them.
-func Load(user []rules.File, opts Options) (*rules.Ruleset, error) {
-	return rules.Load(Files(user, opts), RulesOptions(opts))
+// opts). The set is returned with its diagnostics even when err reports
+// errors among them.
+func Load(user []rules.File, opts Options) (*Set, error) {
+	c := NewCompiler()
+	rs, err := rules.Load(Files(user, opts), rulesOptions(opts, c))
+	if rs == nil {
+		return nil, err
+	}
+	return &Set{Ruleset: rs, compiler: c}, err
+}
+
+// Prepare is the engine option that lets the rules of a source share
+// what they extract from an event (engine.Options.Prepare).
+func (s *Set) Prepare() func(string, fields.Event) (fields.Event, func()) {
+	return s.compiler.Prepare()
 }
 
 // EngineRules turns the loaded, enabled rules into engine rules: the
 // compiled condition decides, the output renders the message, its fields
-// fill output_fields. Tags are sorted, as Falco prints them.
-func EngineRules(rs *rules.Ruleset) ([]engine.Rule, error) {
+// fill output_fields. Tags are sorted, as Falco prints them. Evaluated
+// with the engine option Prepare, the rules of a source extract each
+// field once per event.
+func (s *Set) EngineRules() ([]engine.Rule, error) {
 	var out []engine.Rule
-	for _, r := range rs.Rules {
+	for _, r := range s.Rules {
 		if !r.Enabled {
 			continue
 		}
+		table := s.compiler.table(r.Source)
 		prog, ok := r.Program.(*filter.Program)
 		if !ok {
 			return nil, fmt.Errorf("rule %q was not compiled", r.Name)
@@ -99,8 +125,13 @@ func EngineRules(rs *rules.Ruleset) ([]engine.Rule, error) {
 		}
 		er := engine.Rule{
 			Name: r.Name, Desc: r.Desc, Priority: pri, Source: r.Source,
-			Tags:  append([]string(nil), r.Tags...),
-			Match: prog.Eval,
+			Tags: append([]string(nil), r.Tags...),
+			Match: func(e fields.Event) bool {
+				if se, ok := e.(*sharedEvent); ok && se.table == table {
+					return prog.EvalWith(se.ev, se.Event)
+				}
+				return prog.Eval(e)
+			},
 		}
 		sort.Strings(er.Tags)
 		if o, ok := r.Formatter.(*filter.Output); ok {
@@ -119,8 +150,67 @@ func EngineRules(rs *rules.Ruleset) ([]engine.Rule, error) {
 	return out, nil
 }
 
-// Compiler adapts runtime/filter to the loader's rules.Compiler.
-type Compiler struct{}
+// Compiler adapts runtime/filter to the loader's rules.Compiler. The
+// programs it compiles for one source share a filter.RefTable, so that
+// one evaluator extracts each field once per event for all the rules of
+// the source.
+type Compiler struct {
+	refs map[string]*filter.RefTable
+}
+
+// NewCompiler returns a compiler with its own field tables.
+func NewCompiler() *Compiler { return &Compiler{refs: map[string]*filter.RefTable{}} }
+
+// table returns the field table of a source.
+func (c *Compiler) table(source string) *filter.RefTable {
+	if c == nil || c.refs == nil {
+		return nil
+	}
+	t := c.refs[source]
+	if t == nil {
+		t = filter.NewRefTable()
+		c.refs[source] = t
+	}
+	return t
+}
+
+// sharedEvent is an event with the evaluator its source's rules share
+// while one engine evaluation lasts.
+type sharedEvent struct {
+	fields.Event
+	table   *filter.RefTable
+	ev      *filter.Evaluator
+	release func() // made once per pooled value: returning it allocates nothing
+}
+
+// Prepare returns the engine's Prepare option for the programs c
+// compiled: per evaluation, an evaluator of the source's table from a
+// pool, reset for the event, shared by every rule of the source.
+func (c *Compiler) Prepare() func(string, fields.Event) (fields.Event, func()) {
+	pools := map[string]*sync.Pool{}
+	for src, t := range c.refs {
+		p := &sync.Pool{}
+		p.New = func() any {
+			se := &sharedEvent{table: t, ev: t.NewEvaluator()}
+			se.release = func() {
+				se.Event = nil
+				p.Put(se)
+			}
+			return se
+		}
+		pools[src] = p
+	}
+	return func(source string, e fields.Event) (fields.Event, func()) {
+		p := pools[source]
+		if p == nil {
+			return e, nil
+		}
+		se := p.Get().(*sharedEvent)
+		se.Event = e
+		se.ev.Reset()
+		return se, se.release
+	}
+}
 
 // Parse implements rules.Compiler.
 func (Compiler) Parse(cond string) (any, error) {
@@ -136,12 +226,13 @@ func (Compiler) Parse(cond string) (any, error) {
 }
 
 // Compile implements rules.Compiler.
-func (Compiler) Compile(ast any, env rules.Env) (any, []rules.CondWarning, error) {
+func (c *Compiler) Compile(ast any, env rules.Env) (any, []rules.CondWarning, error) {
 	n, ok := ast.(filter.Node)
 	if !ok {
 		return nil, nil, fmt.Errorf("not a condition tree: %T", ast)
 	}
 	fenv := filter.Env{
+		Refs:        c.table(env.Source.Name()),
 		Source:      env.Source,
 		List:        env.List,
 		SkipUnknown: env.SkipUnknown,

@@ -139,11 +139,11 @@ func TestReplayAuditCorpus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ers, err := EngineRules(rs)
+	ers, err := rs.EngineRules()
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := engine.New(ers, engine.Options{})
+	eng, err := engine.New(ers, engine.Options{Prepare: rs.Prepare()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,11 +263,11 @@ func TestSeedRule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ers, err := EngineRules(rs)
+	ers, err := rs.EngineRules()
 	if err != nil || len(ers) != 1 {
 		t.Fatalf("%d rules, %v; diagnostics %v", len(ers), err, rs.Diagnostics)
 	}
-	eng, err := engine.New(ers, engine.Options{})
+	eng, err := engine.New(ers, engine.Options{Prepare: rs.Prepare()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,11 +307,11 @@ func TestDockerDefaultRules(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v: %v", err, rs.Diagnostics)
 	}
-	ers, err := EngineRules(rs)
+	ers, err := rs.EngineRules()
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := engine.New(ers, engine.Options{})
+	eng, err := engine.New(ers, engine.Options{Prepare: rs.Prepare()})
 	if err != nil {
 		t.Fatal(err)
 	}

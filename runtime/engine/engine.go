@@ -87,6 +87,11 @@ type Options struct {
 	// with the event time in nanoseconds since the epoch, as Falco adds
 	// the evt.time of its line prefix. Usually "evt.time".
 	TimeField string
+	// Prepare, when set, is called once per Evaluate: the rules (and
+	// their outputs) see the event it returns, and release is called when
+	// the evaluation is done. It lets the rules of a source share what
+	// they extract from one event (runtime/detect uses it).
+	Prepare func(source string, ev fields.Event) (prepared fields.Event, release func())
 }
 
 // compiled is a rule with its alert counter.
@@ -178,6 +183,13 @@ func (e *Engine) Evaluate(source string, t time.Time, ev fields.Event, dst []*al
 		return dst, nil
 	}
 	s.evaluated.Inc()
+	if e.opts.Prepare != nil {
+		var release func()
+		ev, release = e.opts.Prepare(source, ev)
+		if release != nil {
+			defer release()
+		}
+	}
 	var cur *compiled
 	defer func() {
 		if p := recover(); p != nil {
