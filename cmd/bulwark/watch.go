@@ -292,9 +292,17 @@ the cluster and its containers, and raises an alert for each match:
                             the Docker CLI would use)
 
 Rules apply to the events of their source (k8s_audit, docker); a rule of a
-source Bulwark does not read is skipped with a warning. With --match all
-(the default) every matching rule raises an alert; with --match first only
-the first, in load order, as Falco's rule_matching: first.
+source Bulwark does not read is skipped with a warning. With --docker,
+Bulwark's Docker rules load first (privileged launch, the engine socket and
+sensitive host paths mounted, host namespaces, dangerous capabilities,
+unconfined profiles, exec into a container), so your files can override or
+append to them, and a container's create or start is also seen as its first
+process starting (source syscall: proc.vpid=1, proc.cmdline, user.name,
+container.*), so rules written for that, such as the classic "Launch
+Privileged Container", fire as written; syscall rules needing fields Bulwark
+does not have are skipped with a warning. With --match all (the default)
+every matching rule raises an alert; with --match first only the first, in
+load order, as Falco's rule_matching: first.
 
 Alerts are Falco's: a text line "HH:MM:SS.nnnnnnnnn: Priority message", or
 with --output json one JSON object per line with Falco's keys (time, rule,
@@ -372,7 +380,7 @@ func newWatchCmdWith(e *env, seams watchSeams) *cobra.Command {
 		},
 	}
 	fl := c.Flags()
-	fl.StringArrayVar(&f.rules, "rules", nil, "Falco rules file, loaded in order (repeatable; required)")
+	fl.StringArrayVar(&f.rules, "rules", nil, "Falco rules file, loaded in order (repeatable; required unless --docker)")
 	fl.StringVar(&f.webhook, "k8s-audit-webhook", "", "receive the Kubernetes audit webhook on this address (:9765)")
 	fl.StringVar(&f.tlsCert, "tls-cert", "", "webhook TLS certificate (PEM; with --tls-key)")
 	fl.StringVar(&f.tlsKey, "tls-key", "", "webhook TLS private key (PEM; with --tls-cert)")
@@ -405,8 +413,8 @@ type watchConfig struct {
 func checkWatchFlags(f watchFlags) (*watchConfig, error) {
 	cfg := &watchConfig{}
 	var err error
-	if len(f.rules) == 0 {
-		return nil, usageErr("watch: --rules FILE is required (a Falco rules file, e.g. k8s_audit_rules.yaml)")
+	if len(f.rules) == 0 && !f.docker {
+		return nil, usageErr("watch: --rules FILE is required (a Falco rules file, e.g. k8s_audit_rules.yaml); only --docker has rules of its own")
 	}
 	for _, r := range f.rules {
 		if strings.TrimSpace(r) == "" {

@@ -115,7 +115,7 @@ func TestWatchFlagValidation(t *testing.T) {
 		args []string
 		want string // in the error
 	}{
-		{"no rules", []string{"--docker"}, "--rules FILE is required"},
+		{"no rules", []string{"--k8s-audit-file", "a.log"}, "--rules FILE is required"},
 		{"no source", []string{"--rules", "r.yaml"}, "no event source"},
 		{"bad output", []string{"--rules", "r.yaml", "--docker", "--output", "yaml"}, `--output: unknown alert format "yaml"`},
 		{"bad priority", []string{"--rules", "r.yaml", "--docker", "--min-priority", "warn"}, `--min-priority: unknown priority "warn"`},
