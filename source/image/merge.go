@@ -120,14 +120,12 @@ func Merge(results []*LayerResult) *FS {
 // type (overlay semantics, as mutate.Extract flattens): a non-directory
 // (link, file, device) laid over a directory hides what the directory
 // held; a directory or an unkept file laid over a lower file or link
-// replaces it.
+// (kept, noted or scanned) replaces it.
 func (fsys *FS) hideBelow(r *LayerResult) {
 	for _, p := range r.Dirs {
-		if _, ok := fsys.Files[p]; ok {
-			fsys.remove(p, r.Index, RemovedOverwritten)
-		} else if _, ok := fsys.Links[p]; ok {
-			fsys.remove(p, r.Index, RemovedOverwritten)
-		}
+		// Whatever sat exactly at p (a kept, noted or scanned file, a
+		// link) is replaced; a lower directory there holds none of them.
+		fsys.remove(p, r.Index, RemovedOverwritten)
 	}
 	plain := make(map[string]bool, len(r.Plain))
 	for _, p := range r.Plain {
