@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -353,5 +354,40 @@ func TestAlignHistory(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"", "", ""}, alignHistory(h, 3)); diff != "" {
 		t.Error(diff)
+	}
+}
+
+// TestSourceOfPaths: a reference written as a path (absolute, ./ or ../)
+// is a local file or directory, never a registry repository, even when it
+// does not exist or is not an OCI layout; a bare name stays a registry
+// reference even when a directory of that name exists.
+func TestSourceOfPaths(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "alpine"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	tests := map[string]string{
+		filepath.Join(dir, "missing.tar"): SourceDockerArchive, // a typo'd path must not reach Docker Hub
+		"./missing.tar":                   SourceDockerArchive,
+		"../missing.tar":                  SourceDockerArchive,
+		dir:                               SourceOCI, // a directory without index.json: Open says so
+		"./alpine":                        SourceOCI,
+		"alpine":                          SourceRegistry, // a bare name, even with a directory of that name
+		"alpine:3.18":                     SourceRegistry,
+		"ghcr.io/x/y:1":                   SourceRegistry,
+	}
+	for ref, want := range tests {
+		if got := SourceOf(ref); got != want {
+			t.Errorf("SourceOf(%q) = %s, want %s", ref, got, want)
+		}
+	}
+	_, err := Open(context.Background(), filepath.Join(dir, "missing.tar"), Options{})
+	if err == nil || !strings.Contains(err.Error(), "no such file") {
+		t.Errorf("Open(missing path) = %v, want a missing-file error", err)
+	}
+	_, err = Open(context.Background(), dir, Options{})
+	if err == nil || !strings.Contains(err.Error(), "index.json") {
+		t.Errorf("Open(directory without index.json) = %v, want an error naming index.json", err)
 	}
 }
