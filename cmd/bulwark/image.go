@@ -78,8 +78,19 @@ be evaluated (status not_evaluated) is shown but never fails the run.
 			if ctx == nil {
 				ctx = context.Background()
 			}
+			if f.platform != "" {
+				if _, err := v1.ParsePlatform(f.platform); err != nil {
+					return usageErr("--platform: %v", err)
+				}
+			}
 			if strings.EqualFold(rf.format, "cyclonedx") {
+				if err := checkSBOMFlags(rf); err != nil {
+					return err
+				}
 				return runImageSBOM(ctx, e, &f, rf, args[0])
+			}
+			if !validFormat(report.Format(strings.ToLower(rf.format))) {
+				return usageErr("--format: unknown format %q (want table, json, sarif, junit or cyclonedx)", rf.format)
 			}
 			return runImage(ctx, c, e, &f, rf, args[0])
 		},
@@ -99,6 +110,20 @@ be evaluated (status not_evaluated) is shown but never fails the run.
 	cmd.Flags().Lookup("format").Usage = "output format: table, json, sarif, junit, or cyclonedx (the image's packages as a CycloneDX 1.6 SBOM; no database needed)"
 	cmd.Flags().Lookup("severity").Usage = "show only these severities (comma-separated: CRITICAL,HIGH,MEDIUM,LOW,INFO,UNKNOWN)"
 	return cmd
+}
+
+// checkSBOMFlags validates the report flags an SBOM does not use, so
+// that a wrong value is a usage error whatever the format.
+func checkSBOMFlags(rf reportFlags) error {
+	if _, err := imageSeverities(rf.severity); err != nil {
+		return usageErr("--severity: %v", err)
+	}
+	if !strings.EqualFold(rf.failOn, "none") {
+		if _, err := finding.ParseSeverity(rf.failOn); err != nil {
+			return usageErr("--fail-on: %v", err)
+		}
+	}
+	return nil
 }
 
 // imageSeverities reads --severity for images: the finding severities,

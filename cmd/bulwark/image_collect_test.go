@@ -78,3 +78,25 @@ func TestImageLayerCache(t *testing.T) {
 		t.Errorf("--no-cache wrote %v", entries)
 	}
 }
+
+// TestImageUsageErrors: flag values that cannot be right are usage errors
+// (exit 2) before the image is opened, whatever the format; the format
+// error names every format image accepts.
+func TestImageUsageErrors(t *testing.T) {
+	fx := newImageFixture(t, "")
+	for _, tt := range []struct {
+		args []string
+		want string // in the message
+	}{
+		{[]string{"--platform", "a/b/c/d"}, "--platform"},
+		{[]string{"--platform", "a/b/c/d", "--format", "cyclonedx"}, "--platform"},
+		{[]string{"--format", "cyclonedx", "--fail-on", "bogus"}, "--fail-on"},
+		{[]string{"--format", "cyclonedx", "--severity", "bogus"}, "--severity"},
+		{[]string{"--format", "xml"}, "cyclonedx"},
+	} {
+		code, _, errOut := fx.scan(t, tt.args...)
+		if code != exitUsage || !strings.Contains(errOut, tt.want) {
+			t.Errorf("%v: exit %d, stderr %q; want %d naming %s", tt.args, code, errOut, exitUsage, tt.want)
+		}
+	}
+}
