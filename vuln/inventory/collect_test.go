@@ -4,11 +4,14 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
 	"testing"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
@@ -71,5 +74,31 @@ func TestCollectExecutablesOverLimit(t *testing.T) {
 	}
 	if !slices.ContainsFunc(inv.Problems, func(s string) bool { return strings.Contains(s, "executables exceed") }) {
 		t.Errorf("problems %q", inv.Problems)
+	}
+}
+
+// TestCollectImageKeptBytesBounded: the walk limit bounds what one layer
+// keeps; what all layers keep together (package databases are kept until
+// the merge) is bounded too, at twice the layer limit unless
+// Options.MaxKeptBytes says otherwise, so a many-layer bomb of database
+// files is an error and not an out-of-memory crash.
+func TestCollectImageKeptBytesBounded(t *testing.T) {
+	body := "Package: x\nVersion: 1\n" + strings.Repeat("#", 200<<10)
+	var layers []v1.Layer
+	for i := range 6 {
+		layers = append(layers, layerOf(t, tarEntry{name: fmt.Sprintf("var/lib/dpkg/status.d/p%d", i), body: body}))
+	}
+	img := openLayout(t, nil, layers...)
+	ctx := context.Background()
+	lim := image.Limits{MaxTotalBytes: 256 << 10} // each layer fits; six do not fit in twice that
+	_, err := Collect(ctx, img, Options{Walk: image.WalkOptions{Limits: lim}})
+	if !errors.Is(err, image.ErrLimit) {
+		t.Errorf("six layers of 200 KiB databases, limit 2 x 256 KiB: err = %v, want ErrLimit", err)
+	}
+	if _, err := Collect(ctx, img, Options{Walk: image.WalkOptions{Limits: lim}, MaxKeptBytes: 2 << 20}); err != nil {
+		t.Errorf("with MaxKeptBytes 2 MiB: %v", err)
+	}
+	if _, err := Collect(ctx, openLayout(t, nil, layers[:2]...), Options{Walk: image.WalkOptions{Limits: lim}}); err != nil {
+		t.Errorf("two layers within the bound: %v", err)
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"golang.org/x/sync/errgroup"
@@ -85,6 +86,11 @@ type Options struct {
 	// Progress, when set, is called as each layer is done, from the
 	// goroutine that analysed it.
 	Progress func(LayerDone)
+	// MaxKeptBytes bounds the content all layers keep together until they
+	// are merged (OS package databases, release files, dpkg file lists):
+	// Walk.MaxTotalBytes bounds one layer only. Zero means twice the
+	// layer limit (1 GiB with the default limits).
+	MaxKeptBytes int64
 }
 
 // binDirs are the directories whose executables are read as possible Go
@@ -141,6 +147,14 @@ func Collect(ctx context.Context, img *image.Image, opts Options) (*Inventory, e
 	if n <= 0 {
 		n = min(runtime.GOMAXPROCS(0), 4)
 	}
+	maxKept := opts.MaxKeptBytes
+	if maxKept <= 0 {
+		maxKept = 2 * opts.Walk.Limits.MaxTotalBytes
+		if maxKept <= 0 {
+			maxKept = 2 * image.DefaultMaxTotalBytes
+		}
+	}
+	var kept atomic.Int64
 	done := make([]*analysed, len(img.Layers))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(n)
@@ -149,6 +163,13 @@ func Collect(ctx context.Context, img *image.Image, opts Options) (*Inventory, e
 			a, err := analyseLayer(gctx, l, sel, opts)
 			if err != nil {
 				return err
+			}
+			var size int64
+			for _, f := range a.res.Files {
+				size += int64(len(f.Content))
+			}
+			if total := kept.Add(size); total > maxKept {
+				return fmt.Errorf("layer %d: the layers keep more than %d bytes of package databases and release files: %w", l.Index, maxKept, image.ErrLimit)
 			}
 			done[i] = a
 			if opts.Progress != nil {
