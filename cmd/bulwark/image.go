@@ -242,7 +242,7 @@ func runImage(ctx context.Context, c *cobra.Command, e *env, f *imageFlags, rf r
 	}
 	defer rep.abort()
 
-	if err := f.checkOffline(ref); err != nil {
+	if err := f.checkOffline(e, ref); err != nil {
 		return err
 	}
 	d, err := f.db.open(e)
