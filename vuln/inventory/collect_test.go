@@ -102,3 +102,29 @@ func TestCollectImageKeptBytesBounded(t *testing.T) {
 		t.Errorf("two layers within the bound: %v", err)
 	}
 }
+
+// TestCollectCachedProblemNamesItsLayer: a problem of a cached layer names
+// the layer's index in the image scanned now, not in the image that
+// filled the cache (the same layer sits at another index there).
+func TestCollectCachedProblemNamesItsLayer(t *testing.T) {
+	big := layerOf(t, tarEntry{name: "usr/local/bin/big", mode: 0o755, body: "\x7fELF" + strings.Repeat("x", 4096)})
+	other := layerOf(t, tarEntry{name: "etc/motd", body: "hi"})
+	cache := DirCache{Dir: t.TempDir()}
+	opts := Options{Walk: image.WalkOptions{Limits: image.Limits{MaxTotalBytes: 1024}}, Cache: cache}
+	ctx := context.Background()
+	for _, tt := range []struct {
+		img  *image.Image
+		want string
+	}{
+		{openLayout(t, nil, big), "layer 0: executables exceed"},        // fills the cache
+		{openLayout(t, nil, other, big), "layer 1: executables exceed"}, // reads it
+	} {
+		inv, err := Collect(ctx, tt.img, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.ContainsFunc(inv.Problems, func(s string) bool { return strings.HasPrefix(s, tt.want) }) {
+			t.Errorf("problems %q, want one starting %q (cache %+v)", inv.Problems, tt.want, inv.Cache)
+		}
+	}
+}

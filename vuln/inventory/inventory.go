@@ -186,7 +186,9 @@ func Collect(ctx context.Context, img *image.Image, opts Options) (*Inventory, e
 	var stats CacheStats
 	for i, a := range done {
 		results[i] = a.res
-		problems = append(problems, a.problems...)
+		if a.execSkipped {
+			problems = append(problems, fmt.Sprintf("layer %d: executables exceed the walk limit; Go build information not read", a.res.Index))
+		}
 		if a.cached {
 			stats.Hits++
 		} else {
@@ -209,10 +211,12 @@ func Collect(ctx context.Context, img *image.Image, opts Options) (*Inventory, e
 
 // analysed is one layer's analysis.
 type analysed struct {
-	res      *image.LayerResult
-	problems []string
-	cached   bool
-	cacheErr error
+	res *image.LayerResult
+	// execSkipped says the layer was walked again without its
+	// executables, which exceeded the walk limit.
+	execSkipped bool
+	cached      bool
+	cacheErr    error
 }
 
 // analyseLayer returns the layer's analysis from the cache, or walks and
@@ -235,7 +239,7 @@ func analyseLayer(ctx context.Context, l image.Layer, sel image.Selection, opts 
 		retry := sel
 		retry.Want = func(p string, mode fs.FileMode) bool { return Want(p, mode&^0o111) }
 		res, err = image.WalkOne(ctx, l, retry, opts.Walk.Limits)
-		a.problems = append(a.problems, fmt.Sprintf("layer %d: executables exceed the walk limit; Go build information not read", l.Index))
+		a.execSkipped = true
 	}
 	if err != nil {
 		return nil, err
