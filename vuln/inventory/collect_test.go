@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
@@ -125,6 +126,49 @@ func TestCollectCachedProblemNamesItsLayer(t *testing.T) {
 		}
 		if !slices.ContainsFunc(inv.Problems, func(s string) bool { return strings.HasPrefix(s, tt.want) }) {
 			t.Errorf("problems %q, want one starting %q (cache %+v)", inv.Problems, tt.want, inv.Cache)
+		}
+	}
+}
+
+// TestAttributeOSManyRewrittenDatabases: attribution looks up each older
+// version of a database in time linear in what the layers removed, so
+// an image rewriting thousands of status.d files in every layer (a
+// hostile image, or a distroless image rebuilt layer on layer) is read in
+// well under a second, and every package goes to the layer that first
+// wrote it at its version.
+func TestAttributeOSManyRewrittenDatabases(t *testing.T) {
+	const files, layers = 4000, 20
+	var results []*image.LayerResult
+	for l := range layers {
+		r := &image.LayerResult{Index: l, Files: map[string]*image.File{}}
+		for i := range files {
+			p := fmt.Sprintf("var/lib/dpkg/status.d/p%d", i)
+			body := fmt.Sprintf("Package: p%d\nStatus: install ok installed\nVersion: 1.0\nArchitecture: all\n", i)
+			if l >= layers-2 && i%2 == 0 {
+				body = strings.Replace(body, "1.0", "2.0", 1) // upgraded in the top two layers
+			}
+			r.Files[p] = &image.File{Path: p, Size: int64(len(body)), Content: []byte(body)}
+		}
+		results = append(results, r)
+	}
+	start := time.Now()
+	inv, err := FromFS(image.Merge(results), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("FromFS took %v for %d databases rewritten in %d layers", d, files, layers)
+	}
+	if len(inv.Packages) != files {
+		t.Fatalf("%d packages, want %d", len(inv.Packages), files)
+	}
+	for _, p := range inv.Packages {
+		want := 0
+		if p.Version == "2.0" {
+			want = layers - 2
+		}
+		if p.Layer.Index != want {
+			t.Fatalf("%s %s attributed to layer %d, want %d", p.Name, p.Version, p.Layer.Index, want)
 		}
 	}
 }

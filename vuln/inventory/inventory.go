@@ -448,6 +448,18 @@ func unreadable(p string, err error) string {
 // whiteout between two versions breaks the run: the package was
 // reinstalled.
 func (inv *Inventory) attributeOS(fsys *image.FS, rel osrelease.Release, layerOf func(image.LayerFile) Layer) {
+	// The versions each layer overwrote, by path and overwriting layer.
+	type at struct {
+		path string
+		by   int
+	}
+	overwritten := map[at]image.LayerFile{}
+	for _, r := range fsys.Removed {
+		k := at{r.Path, r.By}
+		if _, seen := overwritten[k]; !seen && r.Reason == image.RemovedOverwritten && r.File != nil {
+			overwritten[k] = r.LayerFile
+		}
+	}
 	history := map[string][]image.LayerFile{} // per database path, newest first, without the final version
 	for i := range inv.Packages {
 		p := inv.Packages[i].DBPath
@@ -457,8 +469,8 @@ func (inv *Inventory) attributeOS(fsys *image.FS, rel osrelease.Release, layerOf
 		var chain []image.LayerFile
 		if final, ok := fsys.Files[p]; ok {
 			for cur := final.LayerIndex; ; {
-				prev, ok := overwritten(fsys.Removed, p, cur)
-				if !ok {
+				prev, ok := overwritten[at{p, cur}]
+				if !ok || prev.LayerIndex >= cur {
 					break
 				}
 				chain = append(chain, prev)
@@ -486,17 +498,6 @@ func (inv *Inventory) attributeOS(fsys *image.FS, rel osrelease.Release, layerOf
 			pkg.Layer = layerOf(older)
 		}
 	}
-}
-
-// overwritten finds the version of the file at p that the layer by
-// overwrote.
-func overwritten(removed []image.RemovedFile, p string, by int) (image.LayerFile, bool) {
-	for _, r := range removed {
-		if r.Path == p && r.By == by && r.Reason == image.RemovedOverwritten && r.File != nil {
-			return r.LayerFile, true
-		}
-	}
-	return image.LayerFile{}, false
 }
 
 // osPackagesIn parses an older version of an OS database, ignoring its
