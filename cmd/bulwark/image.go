@@ -43,19 +43,23 @@ func newImageCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "image REF",
 		Short: "Scan a container image's packages for known vulnerabilities",
-		Long: `Scan the packages of a container image (dpkg and apk databases, language
-package metadata, Go build information) against the vulnerability database
-built by 'bulwark db import', and run the image rules on its config.
+		Long: `Scan the packages of a container image (dpkg, apk and rpm databases, language
+package metadata, Go and Rust build information) against the vulnerability
+database built by 'bulwark db import', and run the image rules on its config
+and layers.
 
 REF is a registry reference, or a prefixed source: registry:NAME,
 docker-archive:FILE (docker save), oci:DIR (OCI layout), docker:NAME (daemon).
+Without a prefix, a path (absolute, ./ or ../) or an existing file is read
+locally (a directory as an OCI layout, a file as a docker save tarball).
 
 Vulnerabilities are findings like those of 'bulwark scan': their rule ID is
 the vulnerability ID (the CVE when there is one), and they go through the same
 suppression (.bulwark.yaml ignore entries, by ID, image or package), severity
 filter, gate and formats (table, json, sarif, junit). Each names the package,
-its installed version, the version that fixes it and the layer that last
-wrote the package's database or metadata file.
+its installed version, the version that fixes it and the layer that
+installed it (for an OS package, the first of the layers whose database lists
+it at that version; for a language package, the layer that wrote its metadata).
 
 --severity filters what is shown (CRITICAL, HIGH, MEDIUM, LOW, INFO, UNKNOWN;
 a NEGLIGIBLE rating is INFO); --fail-on sets the lowest severity of a shown,

@@ -43,9 +43,10 @@ type Layer struct {
 	CreatedBy string `json:"created_by,omitempty"`
 }
 
-// Package is an installed package and the layer that last wrote the
-// database file it was read from (a first approximation of the layer that
-// installed it).
+// Package is an installed package and the layer that installed it: for
+// an OS package, the lowest of the unbroken run of layers whose database
+// lists it at this version (attributeOS); for a language package, the
+// layer that last wrote its metadata file.
 type Package struct {
 	pkgdb.Package
 	Layer Layer
