@@ -119,6 +119,8 @@ type cachedLayer struct {
 	// ExecutablesSkipped: the layer's executables exceeded the walk
 	// limit and were not read.
 	ExecutablesSkipped bool
+	// JarsSkipped: its Java archives did too.
+	JarsSkipped bool
 }
 
 // parsedFile is what the analysis read from a file whose content it does
@@ -135,7 +137,7 @@ func encodeLayer(a *analysed) ([]byte, error) {
 		Version: AnalyzerVersion, DiffID: r.DiffID.String(), Entries: r.Entries,
 		Links: r.Links, Whiteouts: r.Whiteouts, OpaqueDirs: r.OpaqueDirs, Rejected: r.Rejected,
 		Noted: r.Noted, Scanned: r.Scanned, Secrets: r.Secrets, Dirs: r.Dirs, Plain: r.Plain,
-		ExecutablesSkipped: a.execSkipped,
+		ExecutablesSkipped: a.execSkipped, JarsSkipped: a.jarsSkipped,
 	}
 	for _, f := range r.Files {
 		cf := cachedFile{Path: f.Path, Mode: f.Mode, Size: f.Size, Content: f.Content, Truncated: f.Truncated}
@@ -181,5 +183,5 @@ func decodeLayer(b []byte, l image.Layer) (*analysed, error) {
 	for i := range r.Secrets {
 		r.Secrets[i].Layer = l.Index
 	}
-	return &analysed{res: r, execSkipped: c.ExecutablesSkipped, cached: true}, nil
+	return &analysed{res: r, execSkipped: c.ExecutablesSkipped, jarsSkipped: c.JarsSkipped, cached: true}, nil
 }

@@ -172,3 +172,28 @@ func TestAttributeOSManyRewrittenDatabases(t *testing.T) {
 		}
 	}
 }
+
+// TestCollectJarsOverLimit: a layer whose Java archives alone exceed the
+// walk limit (a Kafka or Spark image's hundreds of MiB of jars) still
+// yields its other packages, with a problem naming what was not read,
+// instead of failing the scan.
+func TestCollectJarsOverLimit(t *testing.T) {
+	l := layerOf(t,
+		tarEntry{name: "usr/share/java/a.jar", body: strings.Repeat("j", 700)},
+		tarEntry{name: "usr/share/java/b.jar", body: strings.Repeat("j", 700)},
+		tarEntry{name: "app/node_modules/lodash/package.json", body: `{"name":"lodash","version":"4.17.20"}`},
+	)
+	cache := DirCache{Dir: t.TempDir()}
+	for _, run := range []string{"cold", "warm"} {
+		inv, err := Collect(context.Background(), openLayout(t, nil, l), Options{Walk: image.WalkOptions{Limits: image.Limits{MaxTotalBytes: 1024}}, Cache: cache})
+		if err != nil {
+			t.Fatalf("%s: %v", run, err)
+		}
+		if len(inv.Packages) != 1 || inv.Packages[0].Name != "lodash" {
+			t.Errorf("%s: packages %+v", run, inv.Packages)
+		}
+		if !slices.ContainsFunc(inv.Problems, func(s string) bool { return strings.HasPrefix(s, "layer 0: Java archives exceed") }) {
+			t.Errorf("%s: problems %q", run, inv.Problems)
+		}
+	}
+}

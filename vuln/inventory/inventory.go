@@ -190,6 +190,9 @@ func Collect(ctx context.Context, img *image.Image, opts Options) (*Inventory, e
 		if a.execSkipped {
 			problems = append(problems, fmt.Sprintf("layer %d: executables exceed the walk limit; Go build information not read", a.res.Index))
 		}
+		if a.jarsSkipped {
+			problems = append(problems, fmt.Sprintf("layer %d: Java archives exceed the walk limit; their packages not read", a.res.Index))
+		}
 		if a.cached {
 			stats.Hits++
 		} else {
@@ -216,6 +219,8 @@ type analysed struct {
 	// execSkipped says the layer was walked again without its
 	// executables, which exceeded the walk limit.
 	execSkipped bool
+	// jarsSkipped says it was walked again without its Java archives too.
+	jarsSkipped bool
 	cached      bool
 	cacheErr    error
 }
@@ -241,6 +246,13 @@ func analyseLayer(ctx context.Context, l image.Layer, sel image.Selection, opts 
 		retry.Want = func(p string, mode fs.FileMode) bool { return Want(p, mode&^0o111) }
 		res, err = image.WalkOne(ctx, l, retry, opts.Walk.Limits)
 		a.execSkipped = true
+		if errors.Is(err, image.ErrLimit) {
+			// Java archives come next (hundreds of MiB of jars in one
+			// layer of a Kafka or Spark image).
+			retry.Want = func(p string, mode fs.FileMode) bool { return !lang.WantsJar(p) && Want(p, mode&^0o111) }
+			res, err = image.WalkOne(ctx, l, retry, opts.Walk.Limits)
+			a.jarsSkipped = true
+		}
 	}
 	if err != nil {
 		return nil, err
