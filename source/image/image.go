@@ -120,8 +120,24 @@ func Open(ctx context.Context, ref string, opts Options) (*Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading %s image %q: %w", source, rest, err)
 	}
+	if platform != nil && !samePlatform(out.Config, platform) {
+		return nil, fmt.Errorf("%s image %q is for %s/%s, not %s", source, rest, out.Config.OS, out.Config.Architecture, platform)
+	}
 	out.Ref, out.Source = rest, source
 	return out, nil
+}
+
+// samePlatform reports whether an image whose config is cf can be the
+// platform asked for: Platform picks out of an index, and an image that
+// is not one (a docker save tarball, a single-platform registry image)
+// must not be scanned as another platform's. A config that names no OS
+// or architecture, or no variant, is not held against the request.
+func samePlatform(cf *v1.ConfigFile, want *v1.Platform) bool {
+	if cf == nil || cf.OS == "" || cf.Architecture == "" {
+		return true
+	}
+	return cf.OS == want.OS && cf.Architecture == want.Architecture &&
+		(want.Variant == "" || cf.Variant == "" || cf.Variant == want.Variant)
 }
 
 // SourceOf returns where Open would read ref from (one of the Source*

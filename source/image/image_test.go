@@ -391,3 +391,35 @@ func TestSourceOfPaths(t *testing.T) {
 		t.Errorf("Open(directory without index.json) = %v, want an error naming index.json", err)
 	}
 }
+
+// TestOpenPlatformOfSingleImage: --platform picks out of an index; an
+// image that is not an index (a docker save tarball, a single-platform
+// registry image) for another platform is an error naming both, not
+// scanned as if it were the one asked for. An image whose config names
+// no platform is taken as it is.
+func TestOpenPlatformOfSingleImage(t *testing.T) {
+	img, err := mutate.ConfigFile(empty.Image, &v1.ConfigFile{OS: "linux", Architecture: "amd64"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bare := empty.Image
+	dir := t.TempDir()
+	tag, _ := name.NewTag("example.com/x:1")
+	amd, none := filepath.Join(dir, "amd64.tar"), filepath.Join(dir, "none.tar")
+	if err := tarball.WriteToFile(amd, tag, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := tarball.WriteToFile(none, tag, bare); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := Open(ctx, amd, Options{Platform: "linux/amd64"}); err != nil {
+		t.Errorf("matching platform: %v", err)
+	}
+	if _, err := Open(ctx, amd, Options{Platform: "linux/arm64"}); err == nil || !strings.Contains(err.Error(), "linux/amd64") || !strings.Contains(err.Error(), "linux/arm64") {
+		t.Errorf("other platform: err = %v, want one naming linux/amd64 and linux/arm64", err)
+	}
+	if _, err := Open(ctx, none, Options{Platform: "linux/arm64"}); err != nil {
+		t.Errorf("config without a platform: %v", err)
+	}
+}
