@@ -43,19 +43,23 @@ func newImageCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "image REF",
 		Short: "Scan a container image's packages for known vulnerabilities",
-		Long: `Scan the packages of a container image (dpkg and apk databases, language
-package metadata, Go build information) against the vulnerability database
-built by 'bulwark db import', and run the image rules on its config.
+		Long: `Scan the packages of a container image (dpkg, apk and rpm databases, language
+package metadata, Go and Rust build information) against the vulnerability
+database built by 'bulwark db import', and run the image rules on its config
+and layers.
 
 REF is a registry reference, or a prefixed source: registry:NAME,
 docker-archive:FILE (docker save), oci:DIR (OCI layout), docker:NAME (daemon).
+Without a prefix, a path (absolute, ./ or ../) or an existing file is read
+locally (a directory as an OCI layout, a file as a docker save tarball).
 
 Vulnerabilities are findings like those of 'bulwark scan': their rule ID is
 the vulnerability ID (the CVE when there is one), and they go through the same
 suppression (.bulwark.yaml ignore entries, by ID, image or package), severity
 filter, gate and formats (table, json, sarif, junit). Each names the package,
-its installed version, the version that fixes it and the layer that last
-wrote the package's database or metadata file.
+its installed version, the version that fixes it and the layer that
+installed it (for an OS package, the first of the layers whose database lists
+it at that version; for a language package, the layer that wrote its metadata).
 
 --severity filters what is shown (CRITICAL, HIGH, MEDIUM, LOW, INFO, UNKNOWN;
 a NEGLIGIBLE rating is INFO); --fail-on sets the lowest severity of a shown,
@@ -78,8 +82,19 @@ be evaluated (status not_evaluated) is shown but never fails the run.
 			if ctx == nil {
 				ctx = context.Background()
 			}
+			if f.platform != "" {
+				if _, err := v1.ParsePlatform(f.platform); err != nil {
+					return usageErr("--platform: %v", err)
+				}
+			}
 			if strings.EqualFold(rf.format, "cyclonedx") {
+				if err := checkSBOMFlags(rf); err != nil {
+					return err
+				}
 				return runImageSBOM(ctx, e, &f, rf, args[0])
+			}
+			if !validFormat(report.Format(strings.ToLower(rf.format))) {
+				return usageErr("--format: unknown format %q (want table, json, sarif, junit or cyclonedx)", rf.format)
 			}
 			return runImage(ctx, c, e, &f, rf, args[0])
 		},
@@ -99,6 +114,20 @@ be evaluated (status not_evaluated) is shown but never fails the run.
 	cmd.Flags().Lookup("format").Usage = "output format: table, json, sarif, junit, or cyclonedx (the image's packages as a CycloneDX 1.6 SBOM; no database needed)"
 	cmd.Flags().Lookup("severity").Usage = "show only these severities (comma-separated: CRITICAL,HIGH,MEDIUM,LOW,INFO,UNKNOWN)"
 	return cmd
+}
+
+// checkSBOMFlags validates the report flags an SBOM does not use, so
+// that a wrong value is a usage error whatever the format.
+func checkSBOMFlags(rf reportFlags) error {
+	if _, err := imageSeverities(rf.severity); err != nil {
+		return usageErr("--severity: %v", err)
+	}
+	if !strings.EqualFold(rf.failOn, "none") {
+		if _, err := finding.ParseSeverity(rf.failOn); err != nil {
+			return usageErr("--fail-on: %v", err)
+		}
+	}
+	return nil
 }
 
 // imageSeverities reads --severity for images: the finding severities,
@@ -217,7 +246,7 @@ func runImage(ctx context.Context, c *cobra.Command, e *env, f *imageFlags, rf r
 	}
 	defer rep.abort()
 
-	if err := f.checkOffline(ref); err != nil {
+	if err := f.checkOffline(e, ref); err != nil {
 		return err
 	}
 	d, err := f.db.open(e)

@@ -19,12 +19,20 @@ import (
 
 // checkOffline refuses, under --offline, a reference that would be read
 // from a registry. docker:NAME talks to the local engine's socket, not to
-// the network, and is allowed.
-func (f *imageFlags) checkOffline(ref string) error {
-	if image.SourceOf(ref) != image.SourceRegistry {
-		return nil
+// the network, and is allowed, unless DOCKER_HOST (which the engine
+// client reads) names an engine across the network.
+func (f *imageFlags) checkOffline(e *env, ref string) error {
+	switch image.SourceOf(ref) {
+	case image.SourceRegistry:
+		return f.db.requireNetwork(fmt.Sprintf("registry reference %q", ref), "scan a docker save tarball (docker-archive:FILE), an OCI layout (oci:DIR) or a local engine's image (docker:NAME)")
+	case image.SourceDaemon:
+		host := e.getenv("DOCKER_HOST")
+		if host == "" || strings.HasPrefix(host, "unix://") || strings.HasPrefix(host, "npipe://") {
+			return nil
+		}
+		return f.db.requireNetwork(fmt.Sprintf("the Docker engine at DOCKER_HOST=%s", host), "unset DOCKER_HOST to use the local engine's socket, or scan a docker save tarball (docker-archive:FILE)")
 	}
-	return f.db.requireNetwork(fmt.Sprintf("registry reference %q", ref), "scan a docker save tarball (docker-archive:FILE), an OCI layout (oci:DIR) or a local engine's image (docker:NAME)")
+	return nil
 }
 
 // layerCache returns the layer cache the flags ask for, nil with
@@ -96,7 +104,7 @@ func layerProgress(w io.Writer, total int) func(inventory.LayerDone) {
 // cyclonedx). It needs no vulnerability database and exits 0 unless the
 // image cannot be read (3) or the flags are wrong (2).
 func runImageSBOM(ctx context.Context, e *env, f *imageFlags, rf reportFlags, ref string) error {
-	if err := f.checkOffline(ref); err != nil {
+	if err := f.checkOffline(e, ref); err != nil {
 		return err
 	}
 	var w io.Writer = e.stdout

@@ -78,3 +78,44 @@ func TestImageLayerCache(t *testing.T) {
 		t.Errorf("--no-cache wrote %v", entries)
 	}
 }
+
+// TestImageUsageErrors: flag values that cannot be right are usage errors
+// (exit 2) before the image is opened, whatever the format; the format
+// error names every format image accepts.
+func TestImageUsageErrors(t *testing.T) {
+	fx := newImageFixture(t, "")
+	for _, tt := range []struct {
+		args []string
+		want string // in the message
+	}{
+		{[]string{"--platform", "a/b/c/d"}, "--platform"},
+		{[]string{"--platform", "a/b/c/d", "--format", "cyclonedx"}, "--platform"},
+		{[]string{"--format", "cyclonedx", "--fail-on", "bogus"}, "--fail-on"},
+		{[]string{"--format", "cyclonedx", "--severity", "bogus"}, "--severity"},
+		{[]string{"--format", "xml"}, "cyclonedx"},
+	} {
+		code, _, errOut := fx.scan(t, tt.args...)
+		if code != exitUsage || !strings.Contains(errOut, tt.want) {
+			t.Errorf("%v: exit %d, stderr %q; want %d naming %s", tt.args, code, errOut, exitUsage, tt.want)
+		}
+	}
+}
+
+// TestImageOfflineRemoteDaemon: docker:NAME is allowed under --offline
+// because the local engine is reached through its socket; an engine that
+// DOCKER_HOST puts on the network is refused like a registry (exit 2),
+// and a unix socket stays allowed.
+func TestImageOfflineRemoteDaemon(t *testing.T) {
+	for _, host := range []string{"tcp://127.0.0.1:9", "ssh://build@example.com", "https://docker.example.com:2376"} {
+		t.Setenv("DOCKER_HOST", host) // what the engine client reads
+		code, _, errOut := runCLIEnv(t, map[string]string{"DOCKER_HOST": host}, "image", "docker:app:1", "--offline", "--format", "cyclonedx")
+		if code != exitUsage || !strings.Contains(errOut, "DOCKER_HOST") {
+			t.Errorf("DOCKER_HOST=%s: exit %d, stderr %q; want %d naming DOCKER_HOST", host, code, errOut, exitUsage)
+		}
+	}
+	sock := "unix://" + filepath.Join(t.TempDir(), "docker.sock") // nothing listens: the open fails (3), not the flag check
+	t.Setenv("DOCKER_HOST", sock)
+	if code, _, errOut := runCLIEnv(t, map[string]string{"DOCKER_HOST": sock}, "image", "docker:app:1", "--offline", "--format", "cyclonedx", "--no-cache"); code != exitIncomplete {
+		t.Errorf("DOCKER_HOST=%s: exit %d, stderr %q; want %d", sock, code, errOut, exitIncomplete)
+	}
+}

@@ -172,6 +172,8 @@ var usualSetuid = map[string]bool{
 	"fusermount3": true, "dbus-daemon-launch-helper": true, "mail-lock": true, "mail-unlock": true, "mail-touchlock": true,
 	"utempter": true, "at": true, "userhelper": true, "usernetctl": true, "mount.nfs": true, "chromium-sandbox": true,
 	"staprun": true, "Xorg.wrap": true, "postdrop": true, "postqueue": true, "bbsuid": true,
+	"chrome-sandbox": true, "polkit-agent-helper-1": true, "plocate": true, "mlocate": true, "dmcrypt-get-device": true,
+	"exim4": true, "pppd": true, "ksu": true, "grub2-set-bootflag": true,
 }
 
 // escalationSetuid are setuid programs whose purpose is to give root to

@@ -173,6 +173,12 @@ func TestRules(t *testing.T) {
 			{"usual", special("usr/bin/passwd", fs.ModeSetuid|0o755), `usr/bin/passwd is setuid \(mode 4755, layer 1\): a usual`, finding.Low, "file usr/bin/passwd"},
 			{"setgid shadow helper", special("sbin/unix_chkpwd", fs.ModeSetgid|0o755), `is setgid \(mode 2755`, finding.Low, ""},
 			{"sudo", special("usr/bin/sudo", fs.ModeSetuid|0o755), "gives root to the users", finding.Medium, ""},
+			// Setuid or setgid as the distribution's packages install them (Debian chromium-sandbox, polkitd, plocate, eject):
+			// LOW, not the HIGH of a program the build made setuid (a headless-Chromium image would fail --fail-on HIGH).
+			{"chromium sandbox", special("usr/lib/chromium/chrome-sandbox", fs.ModeSetuid|0o755), "a usual setuid", finding.Low, ""},
+			{"polkit helper", special("usr/lib/polkit-1/polkit-agent-helper-1", fs.ModeSetuid|0o755), "a usual setuid", finding.Low, ""},
+			{"plocate", special("usr/bin/plocate", fs.ModeSetgid|0o755), "a usual setuid", finding.Low, ""},
+			{"dmcrypt-get-device", special("usr/lib/eject/dmcrypt-get-device", fs.ModeSetuid|0o755), "a usual setuid", finding.Low, ""},
 			{"unusual", special("usr/local/bin/tool", fs.ModeSetuid|fs.ModeSetgid|0o755), "setuid and setgid .*not a program distributions ship", finding.High, ""},
 			{"system name elsewhere", special("app/passwd", fs.ModeSetuid|0o755), "outside the system folders", finding.High, ""},
 			{"sticky only", special("tmp", fs.ModeSticky|fs.ModeDir|0o777), "", 0, ""},

@@ -86,7 +86,9 @@ type Layer struct {
 // "registry:NAME", "docker-archive:FILE", "oci:DIR" (or "oci-dir:DIR"),
 // "docker:NAME" (Docker daemon). Without a prefix an existing directory
 // holding index.json is an OCI layout, an existing file is a docker save
-// tarball and anything else is a registry reference.
+// tarball, a reference written as a path (absolute, ./ or ../) is a
+// directory (OCI layout) when one exists there and a docker save tarball
+// otherwise, and anything else is a registry reference.
 func Open(ctx context.Context, ref string, opts Options) (*Image, error) {
 	source, rest := splitSource(ref)
 	var platform *v1.Platform
@@ -118,8 +120,24 @@ func Open(ctx context.Context, ref string, opts Options) (*Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading %s image %q: %w", source, rest, err)
 	}
+	if platform != nil && !samePlatform(out.Config, platform) {
+		return nil, fmt.Errorf("%s image %q is for %s/%s, not %s", source, rest, out.Config.OS, out.Config.Architecture, platform)
+	}
 	out.Ref, out.Source = rest, source
 	return out, nil
+}
+
+// samePlatform reports whether an image whose config is cf can be the
+// platform asked for: Platform picks out of an index, and an image that
+// is not one (a docker save tarball, a single-platform registry image)
+// must not be scanned as another platform's. A config that names no OS
+// or architecture, or no variant, is not held against the request.
+func samePlatform(cf *v1.ConfigFile, want *v1.Platform) bool {
+	if cf == nil || cf.OS == "" || cf.Architecture == "" {
+		return true
+	}
+	return cf.OS == want.OS && cf.Architecture == want.Architecture &&
+		(want.Variant == "" || cf.Variant == "" || cf.Variant == want.Variant)
 }
 
 // SourceOf returns where Open would read ref from (one of the Source*
@@ -142,16 +160,32 @@ func splitSource(ref string) (source, rest string) {
 			return p.source, r
 		}
 	}
-	if st, err := os.Stat(ref); err == nil {
-		if st.IsDir() {
-			if _, err := os.Stat(filepath.Join(ref, "index.json")); err == nil {
-				return SourceOCI, ref
-			}
-		} else {
-			return SourceDockerArchive, ref
+	// A missing path, or a directory that is not an OCI layout, is still
+	// read locally, so that Open says what is wrong with it instead of
+	// asking a registry for a repository named like a local path.
+	st, err := os.Stat(ref)
+	switch {
+	case err == nil && !st.IsDir():
+		return SourceDockerArchive, ref
+	case err == nil && isPath(ref):
+		return SourceOCI, ref
+	case err == nil:
+		if _, err := os.Stat(filepath.Join(ref, "index.json")); err == nil {
+			return SourceOCI, ref
 		}
+	case isPath(ref):
+		return SourceDockerArchive, ref
 	}
 	return SourceRegistry, ref
+}
+
+// isPath reports whether ref is written as a file path (absolute, or
+// starting with ./ or ../), which no registry reference is.
+func isPath(ref string) bool {
+	sep := string(filepath.Separator)
+	return filepath.IsAbs(ref) || strings.HasPrefix(ref, "/") || ref == "." || ref == ".." ||
+		strings.HasPrefix(ref, "./") || strings.HasPrefix(ref, "../") ||
+		strings.HasPrefix(ref, "."+sep) || strings.HasPrefix(ref, ".."+sep)
 }
 
 func openRemote(ctx context.Context, ref string, platform *v1.Platform, opts Options) (v1.Image, error) {

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -353,5 +354,72 @@ func TestAlignHistory(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"", "", ""}, alignHistory(h, 3)); diff != "" {
 		t.Error(diff)
+	}
+}
+
+// TestSourceOfPaths: a reference written as a path (absolute, ./ or ../)
+// is a local file or directory, never a registry repository, even when it
+// does not exist or is not an OCI layout; a bare name stays a registry
+// reference even when a directory of that name exists.
+func TestSourceOfPaths(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "alpine"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	tests := map[string]string{
+		filepath.Join(dir, "missing.tar"): SourceDockerArchive, // a typo'd path must not reach Docker Hub
+		"./missing.tar":                   SourceDockerArchive,
+		"../missing.tar":                  SourceDockerArchive,
+		dir:                               SourceOCI, // a directory without index.json: Open says so
+		"./alpine":                        SourceOCI,
+		"alpine":                          SourceRegistry, // a bare name, even with a directory of that name
+		"alpine:3.18":                     SourceRegistry,
+		"ghcr.io/x/y:1":                   SourceRegistry,
+	}
+	for ref, want := range tests {
+		if got := SourceOf(ref); got != want {
+			t.Errorf("SourceOf(%q) = %s, want %s", ref, got, want)
+		}
+	}
+	_, err := Open(context.Background(), filepath.Join(dir, "missing.tar"), Options{})
+	if err == nil || !strings.Contains(err.Error(), "no such file") {
+		t.Errorf("Open(missing path) = %v, want a missing-file error", err)
+	}
+	_, err = Open(context.Background(), dir, Options{})
+	if err == nil || !strings.Contains(err.Error(), "index.json") {
+		t.Errorf("Open(directory without index.json) = %v, want an error naming index.json", err)
+	}
+}
+
+// TestOpenPlatformOfSingleImage: --platform picks out of an index; an
+// image that is not an index (a docker save tarball, a single-platform
+// registry image) for another platform is an error naming both, not
+// scanned as if it were the one asked for. An image whose config names
+// no platform is taken as it is.
+func TestOpenPlatformOfSingleImage(t *testing.T) {
+	img, err := mutate.ConfigFile(empty.Image, &v1.ConfigFile{OS: "linux", Architecture: "amd64"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bare := empty.Image
+	dir := t.TempDir()
+	tag, _ := name.NewTag("example.com/x:1")
+	amd, none := filepath.Join(dir, "amd64.tar"), filepath.Join(dir, "none.tar")
+	if err := tarball.WriteToFile(amd, tag, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := tarball.WriteToFile(none, tag, bare); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := Open(ctx, amd, Options{Platform: "linux/amd64"}); err != nil {
+		t.Errorf("matching platform: %v", err)
+	}
+	if _, err := Open(ctx, amd, Options{Platform: "linux/arm64"}); err == nil || !strings.Contains(err.Error(), "linux/amd64") || !strings.Contains(err.Error(), "linux/arm64") {
+		t.Errorf("other platform: err = %v, want one naming linux/amd64 and linux/arm64", err)
+	}
+	if _, err := Open(ctx, none, Options{Platform: "linux/arm64"}); err != nil {
+		t.Errorf("config without a platform: %v", err)
 	}
 }

@@ -76,12 +76,7 @@ func Merge(results []*LayerResult) *FS {
 		if r == nil {
 			continue
 		}
-		for _, d := range r.OpaqueDirs {
-			fsys.removeUnder(d, false, r.Index, RemovedOpaque)
-		}
-		for _, w := range r.Whiteouts {
-			fsys.removeUnder(w, true, r.Index, RemovedWhiteout)
-		}
+		fsys.deleteBelow(r)
 		fsys.hideBelow(r)
 		// A scanned file replaces what lower layers had there; the layer's
 		// own kept files and links are laid on top next.
@@ -120,14 +115,12 @@ func Merge(results []*LayerResult) *FS {
 // type (overlay semantics, as mutate.Extract flattens): a non-directory
 // (link, file, device) laid over a directory hides what the directory
 // held; a directory or an unkept file laid over a lower file or link
-// replaces it.
+// (kept, noted or scanned) replaces it.
 func (fsys *FS) hideBelow(r *LayerResult) {
 	for _, p := range r.Dirs {
-		if _, ok := fsys.Files[p]; ok {
-			fsys.remove(p, r.Index, RemovedOverwritten)
-		} else if _, ok := fsys.Links[p]; ok {
-			fsys.remove(p, r.Index, RemovedOverwritten)
-		}
+		// Whatever sat exactly at p (a kept, noted or scanned file, a
+		// link) is replaced; a lower directory there holds none of them.
+		fsys.remove(p, r.Index, RemovedOverwritten)
 	}
 	plain := make(map[string]bool, len(r.Plain))
 	for _, p := range r.Plain {
@@ -187,35 +180,70 @@ func (fsys *FS) remove(p string, by int, reason string) {
 	delete(fsys.live, p)
 }
 
-// removeUnder drops everything below dir (and dir itself when self is set),
-// matching on path-segment boundaries. dir "" is the root.
-func (fsys *FS) removeUnder(dir string, self bool, by int, reason string) {
-	under := func(p string) bool {
-		if dir == "" {
-			return true
-		}
-		return (self && p == dir) || strings.HasPrefix(p, dir+"/")
+// deleteBelow applies layer r's opaque directories (everything below
+// them) and whiteouts (the path and everything below it) to what lower
+// layers left, in one pass over it whatever the number of whiteouts: a
+// path's ancestors are looked up in the layer's sets. An opaque directory
+// is the reason when both apply. "" is the root.
+func (fsys *FS) deleteBelow(r *LayerResult) {
+	if len(r.OpaqueDirs)+len(r.Whiteouts) == 0 {
+		return
 	}
-	for p := range fsys.Files {
-		if under(p) {
-			fsys.remove(p, by, reason)
+	opaque := make(map[string]bool, len(r.OpaqueDirs))
+	for _, d := range r.OpaqueDirs {
+		opaque[d] = true
+	}
+	whiteout := make(map[string]bool, len(r.Whiteouts))
+	for _, w := range r.Whiteouts {
+		whiteout[w] = true
+	}
+	reason := func(p string) string {
+		switch {
+		case ancestor(p, opaque):
+			return RemovedOpaque
+		case whiteout[p], ancestor(p, whiteout):
+			return RemovedWhiteout
 		}
+		return ""
+	}
+	hidden := map[string]string{}
+	for p := range fsys.Files {
+		if why := reason(p); why != "" {
+			hidden[p] = why
+		}
+	}
+	for p := range fsys.live {
+		if why := reason(p); why != "" {
+			hidden[p] = why
+		}
+	}
+	for p, why := range hidden {
+		fsys.remove(p, r.Index, why)
 	}
 	for p := range fsys.Links {
-		if under(p) {
+		if reason(p) != "" {
 			delete(fsys.Links, p)
 		}
 	}
 	for p := range fsys.Noted {
-		if under(p) {
+		if reason(p) != "" {
 			delete(fsys.Noted, p)
 		}
 	}
-	for p := range fsys.live {
-		if under(p) {
-			fsys.remove(p, by, reason)
+}
+
+// ancestor reports whether a directory above p (the root "" included)
+// is in set.
+func ancestor(p string, set map[string]bool) bool {
+	for p != "" {
+		if p = path.Dir(p); p == "." {
+			p = ""
+		}
+		if set[p] {
+			return true
 		}
 	}
+	return false
 }
 
 // maxLinkHops bounds symlink resolution (Linux allows 40).

@@ -117,3 +117,24 @@ func TestMergeSecretsAndNoted(t *testing.T) {
 		t.Errorf("noted (-want +got):\n%s", d)
 	}
 }
+
+// TestMergeDirectoryOverNotedOrScanned: a directory laid over a file that
+// was only noted or scanned (not kept) replaces it, as over a kept file.
+func TestMergeDirectoryOverNotedOrScanned(t *testing.T) {
+	l0 := walkSel(t, 0,
+		reg("app/prod.env", "SECRET=one\n"),                // replaced by layer 1's directory: RemovedBy 1
+		entry{name: "usr/bin/su", body: "x", mode: 0o4755}, // replaced by layer 1's directory: no longer setuid
+	)
+	l1 := walkSel(t, 1,
+		dir("app/prod.env/"),
+		reg("app/prod.env/readme", "x"),
+		dir("usr/bin/su/"),
+	)
+	fsys := Merge([]*LayerResult{l0, l1})
+	if len(fsys.Secrets) != 1 || fsys.Secrets[0].RemovedBy != 1 {
+		t.Errorf("secrets = %+v, want app/prod.env removed by layer 1", fsys.Secrets)
+	}
+	if _, ok := fsys.Noted["usr/bin/su"]; ok {
+		t.Errorf("usr/bin/su still noted after a directory replaced it: %+v", fsys.Noted)
+	}
+}

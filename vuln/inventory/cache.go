@@ -19,7 +19,7 @@ import (
 // AnalyzerVersion names the per-layer analysis. It is part of every cache
 // key: a change to what a layer's analysis keeps or how it parses bumps
 // it, so results of an older Bulwark are never reused.
-const AnalyzerVersion = "layer-analysis/2"
+const AnalyzerVersion = "layer-analysis/3"
 
 // Cache stores per-layer analysis results by key. Get reports a miss as
 // (nil, false, nil); an error means the cache could not be read. Put may
@@ -116,7 +116,11 @@ type cachedLayer struct {
 	Secrets    []image.Secret
 	Dirs       []string
 	Plain      []string
-	Problems   []string
+	// ExecutablesSkipped: the layer's executables exceeded the walk
+	// limit and were not read.
+	ExecutablesSkipped bool
+	// JarsSkipped: its Java archives did too.
+	JarsSkipped bool
 }
 
 // parsedFile is what the analysis read from a file whose content it does
@@ -133,7 +137,7 @@ func encodeLayer(a *analysed) ([]byte, error) {
 		Version: AnalyzerVersion, DiffID: r.DiffID.String(), Entries: r.Entries,
 		Links: r.Links, Whiteouts: r.Whiteouts, OpaqueDirs: r.OpaqueDirs, Rejected: r.Rejected,
 		Noted: r.Noted, Scanned: r.Scanned, Secrets: r.Secrets, Dirs: r.Dirs, Plain: r.Plain,
-		Problems: a.problems,
+		ExecutablesSkipped: a.execSkipped, JarsSkipped: a.jarsSkipped,
 	}
 	for _, f := range r.Files {
 		cf := cachedFile{Path: f.Path, Mode: f.Mode, Size: f.Size, Content: f.Content, Truncated: f.Truncated}
@@ -179,5 +183,5 @@ func decodeLayer(b []byte, l image.Layer) (*analysed, error) {
 	for i := range r.Secrets {
 		r.Secrets[i].Layer = l.Index
 	}
-	return &analysed{res: r, problems: c.Problems, cached: true}, nil
+	return &analysed{res: r, execSkipped: c.ExecutablesSkipped, jarsSkipped: c.JarsSkipped, cached: true}, nil
 }

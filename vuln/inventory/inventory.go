@@ -22,6 +22,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"golang.org/x/sync/errgroup"
@@ -42,9 +43,10 @@ type Layer struct {
 	CreatedBy string `json:"created_by,omitempty"`
 }
 
-// Package is an installed package and the layer that last wrote the
-// database file it was read from (a first approximation of the layer that
-// installed it).
+// Package is an installed package and the layer that installed it: for
+// an OS package, the lowest of the unbroken run of layers whose database
+// lists it at this version (attributeOS); for a language package, the
+// layer that last wrote its metadata file.
 type Package struct {
 	pkgdb.Package
 	Layer Layer
@@ -85,6 +87,11 @@ type Options struct {
 	// Progress, when set, is called as each layer is done, from the
 	// goroutine that analysed it.
 	Progress func(LayerDone)
+	// MaxKeptBytes bounds the content all layers keep together until they
+	// are merged (OS package databases, release files, dpkg file lists):
+	// Walk.MaxTotalBytes bounds one layer only. Zero means twice the
+	// layer limit (1 GiB with the default limits).
+	MaxKeptBytes int64
 }
 
 // binDirs are the directories whose executables are read as possible Go
@@ -141,6 +148,14 @@ func Collect(ctx context.Context, img *image.Image, opts Options) (*Inventory, e
 	if n <= 0 {
 		n = min(runtime.GOMAXPROCS(0), 4)
 	}
+	maxKept := opts.MaxKeptBytes
+	if maxKept <= 0 {
+		maxKept = 2 * opts.Walk.Limits.MaxTotalBytes
+		if maxKept <= 0 {
+			maxKept = 2 * image.DefaultMaxTotalBytes
+		}
+	}
+	var kept atomic.Int64
 	done := make([]*analysed, len(img.Layers))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(n)
@@ -149,6 +164,13 @@ func Collect(ctx context.Context, img *image.Image, opts Options) (*Inventory, e
 			a, err := analyseLayer(gctx, l, sel, opts)
 			if err != nil {
 				return err
+			}
+			var size int64
+			for _, f := range a.res.Files {
+				size += int64(len(f.Content))
+			}
+			if total := kept.Add(size); total > maxKept {
+				return fmt.Errorf("layer %d: the layers keep more than %d bytes of package databases and release files: %w", l.Index, maxKept, image.ErrLimit)
 			}
 			done[i] = a
 			if opts.Progress != nil {
@@ -165,7 +187,12 @@ func Collect(ctx context.Context, img *image.Image, opts Options) (*Inventory, e
 	var stats CacheStats
 	for i, a := range done {
 		results[i] = a.res
-		problems = append(problems, a.problems...)
+		if a.execSkipped {
+			problems = append(problems, fmt.Sprintf("layer %d: executables exceed the walk limit; Go build information not read", a.res.Index))
+		}
+		if a.jarsSkipped {
+			problems = append(problems, fmt.Sprintf("layer %d: Java archives exceed the walk limit; their packages not read", a.res.Index))
+		}
 		if a.cached {
 			stats.Hits++
 		} else {
@@ -188,10 +215,14 @@ func Collect(ctx context.Context, img *image.Image, opts Options) (*Inventory, e
 
 // analysed is one layer's analysis.
 type analysed struct {
-	res      *image.LayerResult
-	problems []string
-	cached   bool
-	cacheErr error
+	res *image.LayerResult
+	// execSkipped says the layer was walked again without its
+	// executables, which exceeded the walk limit.
+	execSkipped bool
+	// jarsSkipped says it was walked again without its Java archives too.
+	jarsSkipped bool
+	cached      bool
+	cacheErr    error
 }
 
 // analyseLayer returns the layer's analysis from the cache, or walks and
@@ -214,7 +245,14 @@ func analyseLayer(ctx context.Context, l image.Layer, sel image.Selection, opts 
 		retry := sel
 		retry.Want = func(p string, mode fs.FileMode) bool { return Want(p, mode&^0o111) }
 		res, err = image.WalkOne(ctx, l, retry, opts.Walk.Limits)
-		a.problems = append(a.problems, fmt.Sprintf("layer %d: executables exceed the walk limit; Go build information not read", l.Index))
+		a.execSkipped = true
+		if errors.Is(err, image.ErrLimit) {
+			// Java archives come next (hundreds of MiB of jars in one
+			// layer of a Kafka or Spark image).
+			retry.Want = func(p string, mode fs.FileMode) bool { return !lang.WantsJar(p) && Want(p, mode&^0o111) }
+			res, err = image.WalkOne(ctx, l, retry, opts.Walk.Limits)
+			a.jarsSkipped = true
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -423,6 +461,18 @@ func unreadable(p string, err error) string {
 // whiteout between two versions breaks the run: the package was
 // reinstalled.
 func (inv *Inventory) attributeOS(fsys *image.FS, rel osrelease.Release, layerOf func(image.LayerFile) Layer) {
+	// The versions each layer overwrote, by path and overwriting layer.
+	type at struct {
+		path string
+		by   int
+	}
+	overwritten := map[at]image.LayerFile{}
+	for _, r := range fsys.Removed {
+		k := at{r.Path, r.By}
+		if _, seen := overwritten[k]; !seen && r.Reason == image.RemovedOverwritten && r.File != nil {
+			overwritten[k] = r.LayerFile
+		}
+	}
 	history := map[string][]image.LayerFile{} // per database path, newest first, without the final version
 	for i := range inv.Packages {
 		p := inv.Packages[i].DBPath
@@ -432,8 +482,8 @@ func (inv *Inventory) attributeOS(fsys *image.FS, rel osrelease.Release, layerOf
 		var chain []image.LayerFile
 		if final, ok := fsys.Files[p]; ok {
 			for cur := final.LayerIndex; ; {
-				prev, ok := overwritten(fsys.Removed, p, cur)
-				if !ok {
+				prev, ok := overwritten[at{p, cur}]
+				if !ok || prev.LayerIndex >= cur {
 					break
 				}
 				chain = append(chain, prev)
@@ -461,17 +511,6 @@ func (inv *Inventory) attributeOS(fsys *image.FS, rel osrelease.Release, layerOf
 			pkg.Layer = layerOf(older)
 		}
 	}
-}
-
-// overwritten finds the version of the file at p that the layer by
-// overwrote.
-func overwritten(removed []image.RemovedFile, p string, by int) (image.LayerFile, bool) {
-	for _, r := range removed {
-		if r.Path == p && r.By == by && r.Reason == image.RemovedOverwritten && r.File != nil {
-			return r.LayerFile, true
-		}
-	}
-	return image.LayerFile{}, false
 }
 
 // osPackagesIn parses an older version of an OS database, ignoring its
