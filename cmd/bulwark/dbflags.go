@@ -53,7 +53,7 @@ func (f *dbFlags) register(fs *pflag.FlagSet) {
 
 // registerOffline adds --offline.
 func (f *dbFlags) registerOffline(fs *pflag.FlagSet) {
-	fs.BoolVar(&f.offline, "offline", false, "never use the network: no socket is opened")
+	fs.BoolVar(&f.offline, "offline", false, "never use the network: no connection is made (a local engine's socket, for docker:NAME, is still used)")
 }
 
 // validate checks the flag values; a bad one is a usage error.

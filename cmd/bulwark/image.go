@@ -318,6 +318,11 @@ func scanImage(ref string, img *image.Image, inv *inventory.Inventory, src vulnS
 	for _, p := range inv.Problems {
 		res.Notes = append(res.Notes, finding.Note{Message: p, Location: finding.Location{Path: ref}})
 	}
+	// A package database that could not be read hides its packages'
+	// vulnerabilities: the scan is incomplete (exit 3).
+	for _, u := range inv.Unread {
+		res.Errors = append(res.Errors, finding.FileError{Path: ref, Err: u})
+	}
 	facts := imageFacts(ref, img, inv)
 	for _, r := range opts.Rules {
 		pass := rule.NewPass(r, facts, func(fd finding.Finding) {

@@ -6,6 +6,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 )
 
 // TestImageCycloneDX: --format cyclonedx writes the inventory as an SBOM
@@ -117,5 +121,31 @@ func TestImageOfflineRemoteDaemon(t *testing.T) {
 	t.Setenv("DOCKER_HOST", sock)
 	if code, _, errOut := runCLIEnv(t, map[string]string{"DOCKER_HOST": sock}, "image", "docker:app:1", "--offline", "--format", "cyclonedx", "--no-cache"); code != exitIncomplete {
 		t.Errorf("DOCKER_HOST=%s: exit %d, stderr %q; want %d", sock, code, errOut, exitIncomplete)
+	}
+}
+
+// TestImageUnreadableDatabase: a package database that cannot be read at
+// all makes the scan incomplete (exit 3, naming it), as its packages'
+// vulnerabilities would be missed.
+func TestImageUnreadableDatabase(t *testing.T) {
+	fx := newImageFixture(t, "")
+	img, err := mutate.Append(empty.Image, mutate.Addendum{Layer: tarLayer(t,
+		file("etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n", 0),
+		file("var/lib/dpkg/status", "Package: a\nDescription: "+strings.Repeat("x", 2<<20)+"\n", 0), // a line over the parser's bound
+	)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	p, err := layout.Write(dir, empty.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.AppendImage(img); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runCLI(t, "image", "oci:"+dir, "--db", fx.db, "--format", "json", "--fail-on", "none")
+	if code != exitIncomplete || !strings.Contains(errOut, "var/lib/dpkg/status: database not read") {
+		t.Errorf("exit %d, stderr %q; want 3 naming the database", code, errOut)
 	}
 }

@@ -96,6 +96,7 @@ func TestCollectCorruptDatabases(t *testing.T) {
 		lim          image.Limits
 		wantPkgs     []string
 		wantProblems []string
+		wantUnread   []string
 	}{
 		{
 			name: "dpkg status of binary garbage",
@@ -123,7 +124,7 @@ func TestCollectCorruptDatabases(t *testing.T) {
 			name: "dpkg status with a 2 MiB line",
 			files: []tarFile{regFile("etc/os-release", debianRelease),
 				regFile("var/lib/dpkg/status", "Package: a\nDescription: "+strings.Repeat("x", 2<<20)+"\n")},
-			wantProblems: []string{
+			wantUnread: []string{
 				"var/lib/dpkg/status: database not read, its packages are missing: corrupt dpkg database: line 2 longer than 1048576 bytes",
 			},
 		},
@@ -152,7 +153,7 @@ func TestCollectCorruptDatabases(t *testing.T) {
 			name: "apk database with a 2 MiB line",
 			files: []tarFile{regFile("etc/os-release", alpine),
 				regFile("lib/apk/db/installed", "P:musl\nV:1.2.4-r0\nT:"+strings.Repeat("x", 2<<20)+"\n")},
-			wantProblems: []string{
+			wantUnread: []string{
 				"lib/apk/db/installed: database not read, its packages are missing: corrupt apk database: line 3 longer than 1048576 bytes",
 			},
 		},
@@ -168,6 +169,9 @@ func TestCollectCorruptDatabases(t *testing.T) {
 			}
 			if d := cmp.Diff(tt.wantProblems, inv.Problems); d != "" {
 				t.Errorf("problems (-want +got):\n%s", d)
+			}
+			if d := cmp.Diff(tt.wantUnread, inv.Unread); d != "" {
+				t.Errorf("unread databases (-want +got):\n%s", d)
 			}
 		})
 	}

@@ -62,6 +62,10 @@ type Inventory struct {
 	// Problems are non-fatal issues (a malformed database stanza, a
 	// truncated database file, an unknown release).
 	Problems []string
+	// Unread are package databases that could not be read at all: their
+	// packages are missing, so a vulnerability scan of the image is
+	// incomplete.
+	Unread []string
 	// Facts are what image rules examine (filled by Collect).
 	Facts image.Facts
 	// Cache counts the layers read from and written to the layer cache.
@@ -389,7 +393,7 @@ func FromFS(fsys *image.FS, layers []image.Layer) (*Inventory, error) {
 			}
 			d, err := apk.Parse(bytes.NewReader(f.Content))
 			if err != nil {
-				inv.Problems = append(inv.Problems, unreadable(p, err))
+				inv.Unread = append(inv.Unread, unreadable(p, err))
 				continue
 			}
 			for _, pr := range d.Problems {
@@ -405,7 +409,7 @@ func FromFS(fsys *image.FS, layers []image.Layer) (*Inventory, error) {
 			}
 			d, err := rpm.Parse(p, f.Content)
 			if err != nil {
-				inv.Problems = append(inv.Problems, unreadable(p, err))
+				inv.Unread = append(inv.Unread, unreadable(p, err))
 				continue
 			}
 			for _, pr := range d.Problems {
@@ -420,7 +424,7 @@ func FromFS(fsys *image.FS, layers []image.Layer) (*Inventory, error) {
 			}
 			d, err := dpkg.Parse(p, bytes.NewReader(f.Content))
 			if err != nil {
-				inv.Problems = append(inv.Problems, unreadable(p, err))
+				inv.Unread = append(inv.Unread, unreadable(p, err))
 				continue
 			}
 			for _, pr := range d.Problems {
