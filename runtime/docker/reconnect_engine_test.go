@@ -19,12 +19,11 @@ import (
 // cutProxy forwards connections to the engine and can drop them all and
 // refuse new ones, as a restarting engine or a broken network would.
 type cutProxy struct {
-	ln     net.Listener
-	dial   func() (net.Conn, error)
-	mu     sync.Mutex
-	down   bool
-	conns  []net.Conn
-	closed bool
+	ln    net.Listener
+	dial  func() (net.Conn, error)
+	mu    sync.Mutex
+	down  bool
+	conns []net.Conn
 }
 
 func newCutProxy(t *testing.T, network, addr string) *cutProxy {

@@ -84,7 +84,7 @@ func TestOutputCorpus(t *testing.T) {
 			continue
 		}
 		b.WriteString(r.file + ": " + r.name + "\n\t")
-		b.Write(o.Render(nameEvent{src.infos}, nil))
+		b.Write(o.Render(nameEvent(src), nil))
 		b.WriteString("\n")
 	}
 	golden := filepath.Join("testdata", "corpus_outputs.golden")

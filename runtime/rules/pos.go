@@ -80,8 +80,6 @@ func (t text) String() string {
 	return strings.Join(ss, " ")
 }
 
-func (t text) empty() bool { return len(t.parts) == 0 }
-
 // locate maps a byte offset in String() to the file position of that
 // character. YAML folding and quoting change only blanks and escapes, so
 // the value's characters are matched against the source in order from

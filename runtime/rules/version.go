@@ -43,6 +43,7 @@ func parseEngineVersion(s string) (*semver.Version, error) {
 	}
 	v, err := semver.StrictNewVersion(s)
 	if err != nil {
+		//lint:ignore ST1005 Falco's own words, as rules lint reports them
 		return nil, fmt.Errorf("Unable to parse engine version '%s' as a semver string. Expected \"x.y.z\" semver format.", s)
 	}
 	return v, nil
