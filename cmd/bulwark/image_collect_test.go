@@ -10,6 +10,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
+
+	"github.com/bulwark-sec/bulwark/source/image/imagetest"
 )
 
 // TestImageCycloneDX: --format cyclonedx writes the inventory as an SBOM
@@ -129,9 +131,9 @@ func TestImageOfflineRemoteDaemon(t *testing.T) {
 // vulnerabilities would be missed.
 func TestImageUnreadableDatabase(t *testing.T) {
 	fx := newImageFixture(t, "")
-	img, err := mutate.Append(empty.Image, mutate.Addendum{Layer: tarLayer(t,
-		file("etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n", 0),
-		file("var/lib/dpkg/status", "Package: a\nDescription: "+strings.Repeat("x", 2<<20)+"\n", 0), // a line over the parser's bound
+	img, err := mutate.Append(empty.Image, mutate.Addendum{Layer: imagetest.Layer(t,
+		imagetest.File("etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n", 0),
+		imagetest.File("var/lib/dpkg/status", "Package: a\nDescription: "+strings.Repeat("x", 2<<20)+"\n", 0), // a line over the parser's bound
 	)})
 	if err != nil {
 		t.Fatal(err)

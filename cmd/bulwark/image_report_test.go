@@ -24,6 +24,7 @@ import (
 	"github.com/bulwark-sec/bulwark/rule"
 	"github.com/bulwark-sec/bulwark/rules"
 	"github.com/bulwark-sec/bulwark/source/image"
+	"github.com/bulwark-sec/bulwark/source/image/imagetest"
 	"github.com/bulwark-sec/bulwark/suppress"
 	"github.com/bulwark-sec/bulwark/vuln/db"
 	"github.com/bulwark-sec/bulwark/vuln/inventory"
@@ -62,8 +63,8 @@ func newImageFixture(t testing.TB, user string) imageFixture {
 		t.Fatal(err)
 	}
 	img, err := mutate.Append(empty.Image,
-		mutate.Addendum{Layer: dirLayer(t, filepath.Join(corpus, "pkgdb/apk/alpine-3.18")), History: v1.History{CreatedBy: "ADD alpine-minirootfs.tar.gz /"}},
-		mutate.Addendum{Layer: dirLayer(t, app), History: v1.History{CreatedBy: "COPY app /app # buildkit"}})
+		mutate.Addendum{Layer: imagetest.DirLayer(t, filepath.Join(corpus, "pkgdb/apk/alpine-3.18")), History: v1.History{CreatedBy: "ADD alpine-minirootfs.tar.gz /"}},
+		mutate.Addendum{Layer: imagetest.DirLayer(t, app), History: v1.History{CreatedBy: "COPY app /app # buildkit"}})
 	if err != nil {
 		t.Fatal(err)
 	}

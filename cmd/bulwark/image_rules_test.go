@@ -1,10 +1,7 @@
 package main
 
 import (
-	"archive/tar"
-	"bytes"
 	"encoding/json"
-	"io"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -14,50 +11,10 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/bulwark-sec/bulwark/report"
+	"github.com/bulwark-sec/bulwark/source/image/imagetest"
 )
-
-// tarLayer is a layer of the given entries (regular files unless typ is
-// set).
-func tarLayer(t *testing.T, entries ...tar.Header) v1.Layer {
-	t.Helper()
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for _, h := range entries {
-		body := h.Linkname
-		if h.Typeflag == 0 {
-			h.Typeflag = tar.TypeReg
-			h.Linkname = ""
-			h.Size = int64(len(body))
-		}
-		if h.Mode == 0 {
-			h.Mode = 0o644
-		}
-		if err := tw.WriteHeader(&h); err != nil {
-			t.Fatal(err)
-		}
-		if h.Typeflag == tar.TypeReg {
-			io.WriteString(tw, body)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	data := buf.Bytes()
-	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil })
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l
-}
-
-// file is a regular file entry; the body rides in Linkname until tarLayer
-// writes it.
-func file(name, body string, mode int64) tar.Header {
-	return tar.Header{Name: name, Linkname: body, Mode: mode}
-}
 
 // TestImageRulesEndToEnd scans, through bulwark image, an image whose
 // layers hold what the image rules judge: a private key added and deleted
@@ -67,27 +24,27 @@ func file(name, body string, mode int64) tar.Header {
 func TestImageRulesEndToEnd(t *testing.T) {
 	const key = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\nQyNTUxOQAAACDQ5Q2lW4Kq9XyZ3jT8rP0mVb1nFh2sLk7cXwYa3dGtQwAAAJg8Yq1LPGKt\nSwAAAAtzc2gtZWQyNTUxOQAAACDQ5Q2lW4Kq9XyZ3jT8rP0mVb1nFh2sLk7cXwYa3dGtQw\n-----END OPENSSH PRIVATE KEY-----\n"
 	build := func(bad bool) string {
-		base := []tar.Header{
-			file("etc/os-release", "ID=alpine\nVERSION_ID=3.18.4\n", 0),
-			file("bin/busybox", "\x7fELF", 0o755),
-			{Name: "bin/sh", Typeflag: tar.TypeSymlink, Linkname: "/bin/busybox"},
+		base := []imagetest.Entry{
+			imagetest.File("etc/os-release", "ID=alpine\nVERSION_ID=3.18.4\n", 0),
+			imagetest.File("bin/busybox", "\x7fELF", 0o755),
+			imagetest.Symlink("bin/sh", "/bin/busybox"),
 		}
-		var app []tar.Header
+		var app []imagetest.Entry
 		cfg := v1.Config{Cmd: []string{"/app/server"}, User: "10001:10001", Healthcheck: &v1.HealthConfig{Test: []string{"CMD", "/app/server", "-health"}}}
 		if bad {
 			base = append(base,
-				file("root/.ssh/id_ed25519", key, 0o600),        // deleted in layer 1, still extractable: IM005
-				file("usr/local/bin/helper", "\x7fELF", 0o4755), // an unusual setuid binary: IM009
+				imagetest.File("root/.ssh/id_ed25519", key, 0o600),        // deleted in layer 1, still extractable: IM005
+				imagetest.File("usr/local/bin/helper", "\x7fELF", 0o4755), // an unusual setuid binary: IM009
 			)
-			app = append(app, tar.Header{Name: "root/.ssh/.wh.id_ed25519", Typeflag: tar.TypeReg})
+			app = append(app, imagetest.Whiteout("root/.ssh/id_ed25519"))
 			cfg.User = ""                                                                                // root: IM001
 			cfg.Env = []string{"PATH=/usr/bin", "GITHUB_TOKEN=ghp_R4nd0mT0k3nV4lu3Xq9Zt2Lm8Np5Ws3Kd7Fh"} // IM003
 			cfg.Healthcheck = nil                                                                        // IM006
 		}
-		app = append(app, file("app/server", "\x7fELF", 0o755))
+		app = append(app, imagetest.File("app/server", "\x7fELF", 0o755))
 		img, err := mutate.Append(empty.Image,
-			mutate.Addendum{Layer: tarLayer(t, base...), History: v1.History{CreatedBy: "ADD rootfs.tar /"}},
-			mutate.Addendum{Layer: tarLayer(t, app...), History: v1.History{CreatedBy: "COPY server /app/server"}})
+			mutate.Addendum{Layer: imagetest.Layer(t, base...), History: v1.History{CreatedBy: "ADD rootfs.tar /"}},
+			mutate.Addendum{Layer: imagetest.Layer(t, app...), History: v1.History{CreatedBy: "COPY server /app/server"}})
 		if err != nil {
 			t.Fatal(err)
 		}

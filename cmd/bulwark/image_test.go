@@ -1,11 +1,8 @@
 package main
 
 import (
-	"archive/tar"
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,10 +13,10 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/bulwark-sec/bulwark/finding"
 	"github.com/bulwark-sec/bulwark/report"
+	"github.com/bulwark-sec/bulwark/source/image/imagetest"
 	"github.com/bulwark-sec/bulwark/vuln/db"
 )
 
@@ -35,45 +32,10 @@ func vulnCorpus(t testing.TB) string {
 	return d
 }
 
-// dirLayer makes a layer holding the regular files under root at their
-// paths relative to root.
-func dirLayer(t testing.TB, root string) v1.Layer {
-	t.Helper()
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	err := filepath.Walk(root, func(p string, fi os.FileInfo, err error) error {
-		if err != nil || !fi.Mode().IsRegular() {
-			return err
-		}
-		rel, _ := filepath.Rel(root, p)
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		if err := tw.WriteHeader(&tar.Header{Name: filepath.ToSlash(rel), Mode: 0o644, Size: int64(len(b)), Typeflag: tar.TypeReg}); err != nil {
-			return err
-		}
-		_, err = tw.Write(b)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	data := buf.Bytes()
-	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil })
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l
-}
-
 // ociLayout writes a one-layer image of root into a new OCI layout.
 func ociLayout(t *testing.T, root, createdBy string) string {
 	t.Helper()
-	img, err := mutate.Append(empty.Image, mutate.Addendum{Layer: dirLayer(t, root), History: v1.History{CreatedBy: createdBy}})
+	img, err := mutate.Append(empty.Image, mutate.Addendum{Layer: imagetest.DirLayer(t, root), History: v1.History{CreatedBy: createdBy}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,8 +148,8 @@ func TestImageLanguagePackages(t *testing.T) {
 		t.Fatal(err)
 	}
 	img, err := mutate.Append(empty.Image,
-		mutate.Addendum{Layer: dirLayer(t, filepath.Join(corpus, "pkgdb/apk/alpine-3.18")), History: v1.History{CreatedBy: "ADD alpine-minirootfs.tar.gz /"}},
-		mutate.Addendum{Layer: dirLayer(t, app), History: v1.History{CreatedBy: "COPY app /app"}})
+		mutate.Addendum{Layer: imagetest.DirLayer(t, filepath.Join(corpus, "pkgdb/apk/alpine-3.18")), History: v1.History{CreatedBy: "ADD alpine-minirootfs.tar.gz /"}},
+		mutate.Addendum{Layer: imagetest.DirLayer(t, app), History: v1.History{CreatedBy: "COPY app /app"}})
 	if err != nil {
 		t.Fatal(err)
 	}

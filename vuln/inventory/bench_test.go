@@ -5,7 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
+	"github.com/bulwark-sec/bulwark/source/image/imagetest"
 	"math/rand/v2"
 	"os"
 	"testing"
@@ -54,7 +54,7 @@ func benchLayers(b *testing.B) (base, app v1.Layer) {
 		if err := tw.Close(); err != nil {
 			b.Fatal(err)
 		}
-		base = bytesLayer(b, buf.Bytes())
+		base = imagetest.BytesLayer(b, buf.Bytes())
 	}
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
@@ -70,16 +70,7 @@ func benchLayers(b *testing.B) (base, app v1.Layer) {
 	if err := tw.Close(); err != nil {
 		b.Fatal(err)
 	}
-	return base, bytesLayer(b, buf.Bytes())
-}
-
-func bytesLayer(b testing.TB, data []byte) v1.Layer {
-	b.Helper()
-	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil })
-	if err != nil {
-		b.Fatal(err)
-	}
-	return l
+	return base, imagetest.BytesLayer(b, buf.Bytes())
 }
 
 // BenchmarkCollect scans the same two-layer image (written as an OCI

@@ -2,7 +2,6 @@ package inventory
 
 import (
 	"archive/tar"
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -14,78 +13,22 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
-	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/bulwark-sec/bulwark/source/image"
+	"github.com/bulwark-sec/bulwark/source/image/imagetest"
 )
-
-// tarEntry is one entry of a test layer.
-type tarEntry struct {
-	name, body, link string
-	mode             int64
-	typ              byte
-}
-
-func layerOf(t *testing.T, entries ...tarEntry) v1.Layer {
-	t.Helper()
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for _, e := range entries {
-		h := &tar.Header{Name: e.name, Mode: 0o644, Typeflag: tar.TypeReg, Size: int64(len(e.body)), Linkname: e.link}
-		if e.mode != 0 {
-			h.Mode = e.mode
-		}
-		if e.typ != 0 {
-			h.Typeflag, h.Size = e.typ, 0
-		}
-		if err := tw.WriteHeader(h); err != nil {
-			t.Fatal(err)
-		}
-		if h.Typeflag == tar.TypeReg {
-			if _, err := io.WriteString(tw, e.body); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	data := buf.Bytes()
-	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil })
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l
-}
 
 // openLayout writes the layers as an OCI layout image and opens it.
 func openLayout(t testing.TB, history []string, layers ...v1.Layer) *image.Image {
 	t.Helper()
-	img := empty.Image
+	steps := make([]imagetest.Step, len(layers))
 	for i, l := range layers {
-		var h v1.History
+		steps[i].Layer = l
 		if i < len(history) {
-			h.CreatedBy = history[i]
-		}
-		var err error
-		img, err = mutate.Append(img, mutate.Addendum{Layer: l, MediaType: types.DockerLayer, History: h})
-		if err != nil {
-			t.Fatal(err)
+			steps[i].CreatedBy = history[i]
 		}
 	}
-	dir := t.TempDir()
-	p, err := layout.Write(dir, empty.Index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.AppendImage(img); err != nil {
-		t.Fatal(err)
-	}
-	im, err := image.Open(context.Background(), "oci:"+dir, image.Options{})
+	im, err := image.Open(context.Background(), "oci:"+imagetest.Layout(t, imagetest.Image(t, steps...)), image.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,18 +67,18 @@ o:curl
 // a shell link and a credential file) and an application layer (apk add
 // curl, apk upgrade musl, lodash, the credential file deleted).
 func testImageLayers(t *testing.T) (base, app v1.Layer) {
-	base = layerOf(t,
-		tarEntry{name: "etc/os-release", body: "ID=alpine\nVERSION_ID=3.18.4\n"},
-		tarEntry{name: "lib/apk/db/installed", body: apkBase},
-		tarEntry{name: "bin/busybox", body: "#!elf", mode: 0o755},
-		tarEntry{name: "bin/su", body: "#!elf", mode: 0o4755},
-		tarEntry{name: "bin/sh", link: "/bin/busybox", typ: tar.TypeSymlink},
-		tarEntry{name: "root/.env", body: "USER=me\nSECRET=hunter2\n"},
+	base = imagetest.Layer(t,
+		imagetest.Entry{Name: "etc/os-release", Body: "ID=alpine\nVERSION_ID=3.18.4\n"},
+		imagetest.Entry{Name: "lib/apk/db/installed", Body: apkBase},
+		imagetest.Entry{Name: "bin/busybox", Body: "#!elf", Mode: 0o755},
+		imagetest.Entry{Name: "bin/su", Body: "#!elf", Mode: 0o4755},
+		imagetest.Entry{Name: "bin/sh", Link: "/bin/busybox", Type: tar.TypeSymlink},
+		imagetest.Entry{Name: "root/.env", Body: "USER=me\nSECRET=hunter2\n"},
 	)
-	app = layerOf(t,
-		tarEntry{name: "lib/apk/db/installed", body: apkAdded},
-		tarEntry{name: "app/node_modules/lodash/package.json", body: `{"name":"lodash","version":"4.17.20"}`},
-		tarEntry{name: "root/.wh..env"},
+	app = imagetest.Layer(t,
+		imagetest.Entry{Name: "lib/apk/db/installed", Body: apkAdded},
+		imagetest.Entry{Name: "app/node_modules/lodash/package.json", Body: `{"name":"lodash","version":"4.17.20"}`},
+		imagetest.Entry{Name: "root/.wh..env"},
 	)
 	return base, app
 }
@@ -250,7 +193,7 @@ func TestCollectCache(t *testing.T) {
 	}
 
 	// Another image on the same base reads only its own layer.
-	other := layerOf(t, tarEntry{name: "app/node_modules/left-pad/package.json", body: `{"name":"left-pad","version":"1.3.0"}`})
+	other := imagetest.Layer(t, imagetest.Entry{Name: "app/node_modules/left-pad/package.json", Body: `{"name":"left-pad","version":"1.3.0"}`})
 	im2 := openLayout(t, []string{"ADD rootfs /", "COPY app /app"}, base, other)
 	inv2, err := Collect(ctx, im2, testOptions(cache))
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/bulwark-sec/bulwark/source/image"
+	"github.com/bulwark-sec/bulwark/source/image/imagetest"
 )
 
 // TestCollectExecutablesOverLimit: when the executables kept exceed the
@@ -87,7 +88,7 @@ func TestCollectImageKeptBytesBounded(t *testing.T) {
 	body := "Package: x\nVersion: 1\n" + strings.Repeat("#", 200<<10)
 	var layers []v1.Layer
 	for i := range 6 {
-		layers = append(layers, layerOf(t, tarEntry{name: fmt.Sprintf("var/lib/dpkg/status.d/p%d", i), body: body}))
+		layers = append(layers, imagetest.Layer(t, imagetest.Entry{Name: fmt.Sprintf("var/lib/dpkg/status.d/p%d", i), Body: body}))
 	}
 	img := openLayout(t, nil, layers...)
 	ctx := context.Background()
@@ -108,8 +109,8 @@ func TestCollectImageKeptBytesBounded(t *testing.T) {
 // the layer's index in the image scanned now, not in the image that
 // filled the cache (the same layer sits at another index there).
 func TestCollectCachedProblemNamesItsLayer(t *testing.T) {
-	big := layerOf(t, tarEntry{name: "usr/local/bin/big", mode: 0o755, body: "\x7fELF" + strings.Repeat("x", 4096)})
-	other := layerOf(t, tarEntry{name: "etc/motd", body: "hi"})
+	big := imagetest.Layer(t, imagetest.Entry{Name: "usr/local/bin/big", Mode: 0o755, Body: "\x7fELF" + strings.Repeat("x", 4096)})
+	other := imagetest.Layer(t, imagetest.Entry{Name: "etc/motd", Body: "hi"})
 	cache := DirCache{Dir: t.TempDir()}
 	opts := Options{Walk: image.WalkOptions{Limits: image.Limits{MaxTotalBytes: 1024}}, Cache: cache}
 	ctx := context.Background()
@@ -178,10 +179,10 @@ func TestAttributeOSManyRewrittenDatabases(t *testing.T) {
 // yields its other packages, with a problem naming what was not read,
 // instead of failing the scan.
 func TestCollectJarsOverLimit(t *testing.T) {
-	l := layerOf(t,
-		tarEntry{name: "usr/share/java/a.jar", body: strings.Repeat("j", 700)},
-		tarEntry{name: "usr/share/java/b.jar", body: strings.Repeat("j", 700)},
-		tarEntry{name: "app/node_modules/lodash/package.json", body: `{"name":"lodash","version":"4.17.20"}`},
+	l := imagetest.Layer(t,
+		imagetest.Entry{Name: "usr/share/java/a.jar", Body: strings.Repeat("j", 700)},
+		imagetest.Entry{Name: "usr/share/java/b.jar", Body: strings.Repeat("j", 700)},
+		imagetest.Entry{Name: "app/node_modules/lodash/package.json", Body: `{"name":"lodash","version":"4.17.20"}`},
 	)
 	cache := DirCache{Dir: t.TempDir()}
 	for _, run := range []string{"cold", "warm"} {

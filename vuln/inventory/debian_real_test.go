@@ -39,6 +39,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/bulwark-sec/bulwark/source/image"
+	"github.com/bulwark-sec/bulwark/source/image/imagetest"
 	"github.com/bulwark-sec/bulwark/vuln/db"
 	"github.com/bulwark-sec/bulwark/vuln/match"
 	"github.com/bulwark-sec/bulwark/vuln/pkgdb"
@@ -190,26 +191,6 @@ func gzipFile(t *testing.T, p string) []byte {
 	return buf.Bytes()
 }
 
-func tarOf(t *testing.T, es ...tarEntry) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for _, e := range es {
-		mode := e.mode
-		if mode == 0 {
-			mode = 0o644
-		}
-		if err := tw.WriteHeader(&tar.Header{Name: e.name, Mode: mode, Size: int64(len(e.body)), Typeflag: tar.TypeReg, ModTime: time.Unix(0, 0)}); err != nil {
-			t.Fatal(err)
-		}
-		io.WriteString(tw, e.body)
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
 func appendLayers(t *testing.T, base v1.Image, adds ...mutate.Addendum) v1.Image {
 	t.Helper()
 	img, err := mutate.Append(base, adds...)
@@ -347,20 +328,20 @@ func TestDebianRootfsImage(t *testing.T) {
 
 	start := time.Now()
 	gz := gzipFile(t, rootfs)
-	base := bytesLayer(t, gz)
+	base := imagetest.BytesLayer(t, gz)
 	baseDiff, err := base.DiffID()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("rootfs %s: gzip %d MiB, layer built in %v", filepath.Base(rootfs), len(gz)>>20, time.Since(start))
 	const baseBy = "ADD debian-minbase.tar / # debootstrap --variant=minbase"
-	app := tarOf(t,
-		tarEntry{name: "app/README", body: "hello\n"},
-		tarEntry{name: "usr/local/bin/hello", body: "#!/bin/sh\necho hello\n", mode: 0o755},
+	app := imagetest.Tar(t,
+		imagetest.Entry{Name: "app/README", Body: "hello\n"},
+		imagetest.Entry{Name: "usr/local/bin/hello", Body: "#!/bin/sh\necho hello\n", Mode: 0o755},
 	)
 	img := appendLayers(t, empty.Image,
 		mutate.Addendum{Layer: base, History: v1.History{CreatedBy: baseBy}},
-		mutate.Addendum{Layer: bytesLayer(t, app), History: v1.History{CreatedBy: "COPY app /app"}},
+		mutate.Addendum{Layer: imagetest.BytesLayer(t, app), History: v1.History{CreatedBy: "COPY app /app"}},
 	)
 
 	for form, ref := range imageForms(t, img) {
@@ -413,14 +394,14 @@ func TestDebianRootfsImage(t *testing.T) {
 		if _, ok := want[purged]; !ok {
 			t.Skipf("%s not in this rootfs", purged)
 		}
-		up := tarOf(t,
-			tarEntry{name: "var/lib/dpkg/status", body: string(rewriteStatus(status, purged, map[string]string{upgraded: newVersion}))},
-			tarEntry{name: "var/lib/dpkg/info/.wh." + purged + ".list"},
-			tarEntry{name: "var/lib/dpkg/info/.wh." + purged + ".md5sums"},
-			tarEntry{name: "usr/bin/.wh." + purged},
+		up := imagetest.Tar(t,
+			imagetest.Entry{Name: "var/lib/dpkg/status", Body: string(rewriteStatus(status, purged, map[string]string{upgraded: newVersion}))},
+			imagetest.Entry{Name: "var/lib/dpkg/info/.wh." + purged + ".list"},
+			imagetest.Entry{Name: "var/lib/dpkg/info/.wh." + purged + ".md5sums"},
+			imagetest.Entry{Name: "usr/bin/.wh." + purged},
 		)
 		const upBy = "RUN apt-get purge -y hostname && apt-get upgrade -y"
-		img2 := appendLayers(t, img, mutate.Addendum{Layer: bytesLayer(t, up), History: v1.History{CreatedBy: upBy}})
+		img2 := appendLayers(t, img, mutate.Addendum{Layer: imagetest.BytesLayer(t, up), History: v1.History{CreatedBy: upBy}})
 		dir := t.TempDir()
 		p, err := layout.Write(dir, empty.Index)
 		if err != nil {
@@ -552,7 +533,7 @@ func TestDebianRootfsVulnMatch(t *testing.T) {
 	}
 	defer d.Close()
 
-	l := bytesLayer(t, gzipFile(t, rootfs))
+	l := imagetest.BytesLayer(t, gzipFile(t, rootfs))
 	img := appendLayers(t, empty.Image, mutate.Addendum{Layer: l, History: v1.History{CreatedBy: "debootstrap"}})
 	dir := t.TempDir()
 	p, err := layout.Write(dir, empty.Index)

@@ -21,6 +21,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 
 	"github.com/bulwark-sec/bulwark/source/image"
+	"github.com/bulwark-sec/bulwark/source/image/imagetest"
 )
 
 const debianRelease = "ID=debian\nVERSION_ID=\"12\"\n"
@@ -50,7 +51,7 @@ func collectTar(t *testing.T, lim image.Limits, hdrs ...tarFile) (*Inventory, er
 	if err := tw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	img := appendLayers(t, empty.Image, mutate.Addendum{Layer: bytesLayer(t, buf.Bytes())})
+	img := appendLayers(t, empty.Image, mutate.Addendum{Layer: imagetest.BytesLayer(t, buf.Bytes())})
 	dir := t.TempDir()
 	p, err := layout.Write(dir, empty.Index)
 	if err != nil {

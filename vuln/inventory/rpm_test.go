@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"context"
+	"github.com/bulwark-sec/bulwark/source/image/imagetest"
 	"os"
 	"testing"
 
@@ -23,15 +24,15 @@ func TestCollectRPM(t *testing.T) {
 				t.Fatal(err)
 			}
 			im := openLayout(t, []string{"ADD rocky.tar /", "RUN pip install flask"},
-				layerOf(t,
-					tarEntry{name: "etc/os-release", body: "ID=\"rocky\"\nVERSION_ID=\"9.3\"\n"},
-					tarEntry{name: tt.path, body: string(db)},
+				imagetest.Layer(t,
+					imagetest.Entry{Name: "etc/os-release", Body: "ID=\"rocky\"\nVERSION_ID=\"9.3\"\n"},
+					imagetest.Entry{Name: tt.path, Body: string(db)},
 					// owned by the hello RPM: not reported again
-					tarEntry{name: "usr/lib/python3/site-packages/requests-2.31.0.dist-info/METADATA", body: "Metadata-Version: 2.1\nName: requests\nVersion: 2.31.0\n"},
+					imagetest.Entry{Name: "usr/lib/python3/site-packages/requests-2.31.0.dist-info/METADATA", Body: "Metadata-Version: 2.1\nName: requests\nVersion: 2.31.0\n"},
 				),
-				layerOf(t,
+				imagetest.Layer(t,
 					// installed by pip: reported
-					tarEntry{name: "usr/local/lib/python3.9/site-packages/flask-2.0.0.dist-info/METADATA", body: "Metadata-Version: 2.1\nName: Flask\nVersion: 2.0.0\n"},
+					imagetest.Entry{Name: "usr/local/lib/python3.9/site-packages/flask-2.0.0.dist-info/METADATA", Body: "Metadata-Version: 2.1\nName: Flask\nVersion: 2.0.0\n"},
 				),
 			)
 			inv, err := Collect(context.Background(), im, Options{})
