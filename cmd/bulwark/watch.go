@@ -212,7 +212,12 @@ func runK8sAuditWebhook(ctx context.Context, o webhookOptions, s *eventSink) err
 		QueueSize:   o.Queue,
 		OnError: func(err error) {
 			var ee *k8saudit.EventError
-			if errors.As(err, &ee) {
+			var pe *k8saudit.PayloadError
+			switch {
+			case errors.Is(err, k8saudit.ErrPayloadTooLarge) && (errors.As(err, &pe) || errors.As(err, &ee)):
+				s.Drop(alert.DropTooLarge, err)
+				return
+			case errors.As(err, &ee), errors.As(err, &pe):
 				s.Drop(alert.DropMalformed, err)
 				return
 			}
