@@ -428,3 +428,27 @@ func TestLegacyListOpDynamicRHS(t *testing.T) {
 		}
 	}
 }
+
+// TestIcontainsNonASCII: icontains folds ASCII letters only (Falco's
+// strcasestr); other bytes compare as they are, so a value holding a
+// non-ASCII capital still contains itself.
+func TestIcontainsNonASCII(t *testing.T) {
+	ev := newEvent(map[string][]fields.Value{"ka.target.name": s("Ärger-POD")})
+	cases := []struct {
+		cond string
+		want bool
+	}{
+		{`ka.target.name icontains "Ärger"`, true},     // fires: the same bytes
+		{`ka.target.name icontains "Ärger-pod"`, true}, // fires: ASCII case folded
+		{`ka.target.name icontains "ärger"`, false},    // must not fire: Ä is not ASCII
+	}
+	for _, c := range cases {
+		p, _, err := compileString(t, c.cond)
+		if err != nil {
+			t.Fatalf("%s: %v", c.cond, err)
+		}
+		if got := p.Eval(ev); got != c.want {
+			t.Errorf("%s = %v, want %v", c.cond, got, c.want)
+		}
+	}
+}
