@@ -212,7 +212,12 @@ func runK8sAuditWebhook(ctx context.Context, o webhookOptions, s *eventSink) err
 		QueueSize:   o.Queue,
 		OnError: func(err error) {
 			var ee *k8saudit.EventError
-			if errors.As(err, &ee) {
+			var pe *k8saudit.PayloadError
+			switch {
+			case errors.Is(err, k8saudit.ErrPayloadTooLarge) && (errors.As(err, &pe) || errors.As(err, &ee)):
+				s.Drop(alert.DropTooLarge, err)
+				return
+			case errors.As(err, &ee), errors.As(err, &pe):
 				s.Drop(alert.DropMalformed, err)
 				return
 			}
@@ -255,8 +260,9 @@ func runK8sAuditFile(ctx context.Context, path string, follow bool, s *eventSink
 
 // runDockerEvents follows the Docker engine's events (the engine the
 // Docker CLI would use): each container event is evaluated as a docker
-// event and, when it is a create or start, as the launch of the
-// container's first process (source syscall).
+// event and, when it is the container's launch (its create, or a start
+// other than the one that follows the create), as the launch of its first
+// process (source syscall).
 func runDockerEvents(ctx context.Context, s *eventSink) error {
 	cli, err := container.Connect("")
 	if err != nil {
@@ -266,10 +272,11 @@ func runDockerEvents(ctx context.Context, s *eventSink) error {
 	f := docker.NewFollower(cli, docker.Options{OnStreamError: func(err error, wait time.Duration) {
 		s.Warn(fmt.Errorf("docker events: %w (reconnecting in %s)", err, wait))
 	}})
+	var ls launches
 	err = f.Run(ctx, func(ev *docker.Event) error {
 		s.Received(sourceDocker)
 		s.Event(sourceDocker, ev.Time(), ev)
-		if l, ok := docker.NewLaunchEvent(ev); ok {
+		if l, ok := ls.launch(ev); ok {
 			s.Event(docker.LaunchSourceName, ev.Time(), l)
 		}
 		return nil
@@ -278,6 +285,41 @@ func runDockerEvents(ctx context.Context, s *eventSink) error {
 		return nil
 	}
 	return err
+}
+
+// maxPendingLaunches bounds the containers remembered between their
+// create and their first start.
+const maxPendingLaunches = 4096
+
+// launches decides which container events are the start of a
+// container's first process: its create (all a machine that cannot start
+// it sees) and every start but the one that follows the create (the same
+// launch: docker run sends both).
+type launches struct {
+	pending map[string]struct{} // created, launch raised, not started yet
+}
+
+// launch returns the launch view of ev when it is a launch.
+func (l *launches) launch(ev *docker.Event) (*docker.LaunchEvent, bool) {
+	id := ev.Message.Actor.ID
+	switch ev.Action() {
+	case "destroy":
+		delete(l.pending, id)
+		return nil, false
+	case "start":
+		if _, ok := l.pending[id]; ok {
+			delete(l.pending, id)
+			return nil, false
+		}
+	}
+	le, ok := docker.NewLaunchEvent(ev)
+	if ok && ev.Action() == "create" && id != "" {
+		if l.pending == nil || len(l.pending) >= maxPendingLaunches {
+			l.pending = map[string]struct{}{}
+		}
+		l.pending[id] = struct{}{}
+	}
+	return le, ok
 }
 
 const watchLong = `Watch evaluates Falco rules files, loaded unchanged, on what happens to
@@ -296,9 +338,10 @@ source Bulwark does not read is skipped with a warning. With --docker,
 Bulwark's Docker rules load first (privileged launch, the engine socket and
 sensitive host paths mounted, host namespaces, dangerous capabilities,
 unconfined profiles, exec into a container), so your files can override or
-append to them, and a container's create or start is also seen as its first
-process starting (source syscall: proc.vpid=1, proc.cmdline, user.name,
-container.*), so rules written for that, such as the classic "Launch
+append to them, and a container's launch (its create, and each later start
+but the one docker run sends right after the create) is also seen as its
+first process starting (source syscall: proc.vpid=1, proc.cmdline,
+user.name, container.*), so rules written for that, such as the classic "Launch
 Privileged Container", fire as written; syscall rules needing fields Bulwark
 does not have are skipped with a warning. With --match all (the default)
 every matching rule raises an alert; with --match first only the first, in

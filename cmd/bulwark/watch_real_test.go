@@ -383,3 +383,54 @@ func TestWatchDockerPrivileged(t *testing.T) {
 func defaultWatchFlags() watchFlags {
 	return watchFlags{maxBody: "12MiB", queue: 50, output: "text", minPriority: "debug", match: "all"}
 }
+
+// TestWatchWebhookRejectedBodiesCounted: a webhook body that is not audit
+// JSON (400) or is over --max-body (413) loses its events, as a bad line
+// of an audit log does; each is counted as a drop, like the file's.
+func TestWatchWebhookRejectedBodiesCounted(t *testing.T) {
+	addr := freeAddr(t)
+	f := defaultWatchFlags()
+	f.rules = []string{k8sAuditRulesFile}
+	if _, err := os.Stat(k8sAuditRulesFile); err != nil {
+		t.Skip("rules corpus not found")
+	}
+	f.webhook = addr
+	f.maxBody = "1KiB"
+	out, errOut := &lockedBuffer{}, &lockedBuffer{}
+	e := &env{stdout: out, stderr: errOut, terminal: func(io.Writer) bool { return false }, getenv: func(string) string { return "" }}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- runWatch(ctx, e, f, defaultWatchSeams()) }()
+	waitFor(t, "the webhook to listen", func() bool {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	})
+	for _, c := range []struct {
+		body string
+		want int
+	}{
+		{"garbage", http.StatusBadRequest},                                        // dropped: malformed
+		{`[` + strings.Repeat(" ", 2048) + `]`, http.StatusRequestEntityTooLarge}, // dropped: too large
+	} {
+		resp, err := http.Post("http://"+addr+"/k8s-audit", "application/json", strings.NewReader(c.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.want {
+			t.Fatalf("%.20q: %s, want %d", c.body, resp.Status, c.want)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("watch: %v; stderr %s", err, errOut)
+	}
+	if !strings.Contains(errOut.String(), "0 events evaluated, 0 alerts, 2 dropped") {
+		t.Errorf("summary: %s", errOut)
+	}
+}

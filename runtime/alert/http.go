@@ -69,6 +69,9 @@ type HTTPWriter struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	done   chan struct{}
+	// unsent counts the alerts dropped at the drain deadline; written by
+	// the delivery goroutine, read by Close after it ends.
+	unsent int
 }
 
 // NewHTTPWriter checks the options and starts the delivery goroutine.
@@ -144,7 +147,8 @@ func (w *HTTPWriter) Write(a *Alert) error {
 }
 
 // Close stops accepting alerts, delivers what is queued for at most
-// DrainTimeout, counts the rest as dropped and waits for the goroutine.
+// DrainTimeout, counts the rest as dropped (OnError hears how many) and
+// waits for the goroutine.
 func (w *HTTPWriter) Close() error {
 	w.mu.Lock()
 	if w.closed {
@@ -158,6 +162,9 @@ func (w *HTTPWriter) Close() error {
 	<-w.done
 	t.Stop()
 	w.cancel()
+	if w.unsent > 0 {
+		w.fail(fmt.Errorf("HTTP alert output: %d alerts not delivered before the drain deadline (%s)", w.unsent, w.opts.DrainTimeout))
+	}
 	return nil
 }
 
@@ -166,11 +173,13 @@ func (w *HTTPWriter) run() {
 	for body := range w.queue {
 		if w.ctx.Err() != nil {
 			w.opts.Metrics.Drop(DropShutdown)
+			w.unsent++
 			continue
 		}
 		if err := w.deliver(body); err != nil {
 			if w.ctx.Err() != nil {
 				w.opts.Metrics.Drop(DropShutdown)
+				w.unsent++
 				continue
 			}
 			w.opts.Metrics.Drop(DropDeliveryFailed)

@@ -195,3 +195,48 @@ func TestNewHTTPWriterRejectsBadURLs(t *testing.T) {
 		}
 	}
 }
+
+// TestHTTPWriterDrainDeadlineReported: the alerts left undelivered when
+// the drain deadline passes are reported once through OnError with their
+// number, not only counted (a replay that ends would lose them silently).
+func TestHTTPWriterDrainDeadlineReported(t *testing.T) {
+	stop := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-stop:
+		}
+	}))
+	defer srv.Close()
+	defer close(stop)
+	var e errs
+	w, err := NewHTTPWriter(HTTPOptions{URL: srv.URL, Timeout: time.Minute, DrainTimeout: 50 * time.Millisecond, OnError: e.add})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		_ = w.Write(sampleAlerts()[1])
+	}
+	_ = w.Close()
+	got := e.all()
+	if len(got) != 1 || !strings.Contains(got[0].Error(), "3 alerts not delivered") {
+		t.Errorf("reported %v, want one error naming 3 alerts not delivered", got)
+	}
+}
+
+// TestHTTPWriterCleanCloseReportsNothing: every alert delivered, Close
+// reports nothing.
+func TestHTTPWriterCleanCloseReportsNothing(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	var e errs
+	w, err := NewHTTPWriter(HTTPOptions{URL: srv.URL, OnError: e.add})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = w.Write(sampleAlerts()[1])
+	_ = w.Close()
+	if got := e.all(); len(got) != 0 {
+		t.Errorf("reported %v, want nothing", got)
+	}
+}

@@ -682,7 +682,7 @@ func (c *compiler) literal(ck *checkNode, op string, l *Literal) error {
 			}
 			ck.str = string(b)
 		case "icontains":
-			ck.str = strings.ToLower(v)
+			ck.str = lowerASCIIString(v)
 		case "regex":
 			re, err := regexp.Compile("^(?:" + v + ")$")
 			if err != nil {

@@ -305,6 +305,14 @@ func (c *checkNode) eval(ev *Evaluator, e fields.Event) bool {
 		if !ok || len(rv) == 0 {
 			return false
 		}
+		if c.anyValue {
+			for i := range vals {
+				if c.dynamic(vals[i:i+1], rv) {
+					return true
+				}
+			}
+			return false
+		}
 		return c.dynamic(vals, rv)
 	}
 	switch c.op {

@@ -399,3 +399,56 @@ func TestWarnings(t *testing.T) {
 		}
 	}
 }
+
+// TestLegacyListOpDynamicRHS: a string operator on a list field (legacy
+// rules) is true when any value matches, with a val() or transformer
+// right-hand side as with a literal one.
+func TestLegacyListOpDynamicRHS(t *testing.T) {
+	ev := newEvent(map[string][]fields.Value{
+		"ka.user.groups": s("system:authenticated", "team-dev"),
+		"ka.verb":        s("dev"),
+	})
+	cases := []struct {
+		cond string
+		want bool
+	}{
+		{"ka.user.groups contains dev", true},               // literal: the second value matches
+		{"ka.user.groups contains val(ka.verb)", true},      // fires: the second value matches
+		{"ka.user.groups endswith val(ka.verb)", true},      // fires: "team-dev"
+		{"ka.user.groups startswith val(ka.verb)", false},   // must not fire: no value starts with "dev"
+		{"ka.user.groups contains toupper(ka.verb)", false}, // must not fire: case differs
+	}
+	for _, c := range cases {
+		p, _, err := compileString(t, c.cond)
+		if err != nil {
+			t.Fatalf("%s: %v", c.cond, err)
+		}
+		if got := p.Eval(ev); got != c.want {
+			t.Errorf("%s = %v, want %v", c.cond, got, c.want)
+		}
+	}
+}
+
+// TestIcontainsNonASCII: icontains folds ASCII letters only (Falco's
+// strcasestr); other bytes compare as they are, so a value holding a
+// non-ASCII capital still contains itself.
+func TestIcontainsNonASCII(t *testing.T) {
+	ev := newEvent(map[string][]fields.Value{"ka.target.name": s("Ärger-POD")})
+	cases := []struct {
+		cond string
+		want bool
+	}{
+		{`ka.target.name icontains "Ärger"`, true},     // fires: the same bytes
+		{`ka.target.name icontains "Ärger-pod"`, true}, // fires: ASCII case folded
+		{`ka.target.name icontains "ärger"`, false},    // must not fire: Ä is not ASCII
+	}
+	for _, c := range cases {
+		p, _, err := compileString(t, c.cond)
+		if err != nil {
+			t.Fatalf("%s: %v", c.cond, err)
+		}
+		if got := p.Eval(ev); got != c.want {
+			t.Errorf("%s = %v, want %v", c.cond, got, c.want)
+		}
+	}
+}

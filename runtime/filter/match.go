@@ -81,6 +81,16 @@ func lowerASCII(c byte) byte {
 	return c
 }
 
+// lowerASCIIString lower-cases the ASCII letters of s and leaves every
+// other byte as it is (what indexFold compares against).
+func lowerASCIIString(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		b[i] = lowerASCII(c)
+	}
+	return string(b)
+}
+
 func lowerRune(r rune) rune {
 	if r >= 'A' && r <= 'Z' {
 		return r + 'a' - 'A'

@@ -219,7 +219,7 @@ func (d *decoder) event(n int32, listVersion string) (*Event, error) {
 		av = listVersion
 	}
 	if size := int(nd.end - nd.start); size > d.lim.MaxEventSize {
-		return nil, fmt.Errorf("event of %d bytes is larger than the limit of %d", size, d.lim.MaxEventSize)
+		return nil, fmt.Errorf("%w: event of %d bytes is larger than the limit of %d", ErrPayloadTooLarge, size, d.lim.MaxEventSize)
 	}
 	if id := t.get(n, "auditID"); id == none || t.nodes[id].kind != kString {
 		return nil, fmt.Errorf("%w: no auditID", ErrNotAudit)

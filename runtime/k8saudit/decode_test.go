@@ -347,3 +347,17 @@ func TestJSONObj(t *testing.T) {
 		t.Errorf("json.obj %q, want %q", strs(vals), want)
 	}
 }
+
+// TestDecodeEventOverLimitIsTooLarge: an event over MaxEventSize is
+// skipped with an error that wraps ErrPayloadTooLarge, so it is counted as
+// too large, not malformed.
+func TestDecodeEventOverLimitIsTooLarge(t *testing.T) {
+	big := `{"kind":"Event","auditID":"big","stageTimestamp":"2024-05-01T10:00:00Z","requestURI":"` + strings.Repeat("a", 300) + `"}`
+	res, err := Decode([]byte(`{"kind":"EventList","items":[`+big+`]}`), Limits{MaxEventSize: 200})
+	if err != nil || len(res.Errors) != 1 {
+		t.Fatalf("errors %v, %v; want one event error", res.Errors, err)
+	}
+	if !errors.Is(res.Errors[0], ErrPayloadTooLarge) {
+		t.Errorf("%v does not wrap ErrPayloadTooLarge", res.Errors[0])
+	}
+}

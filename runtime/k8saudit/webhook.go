@@ -81,7 +81,8 @@ type WebhookConfig struct {
 	// ShutdownTimeout bounds the wait for requests in flight when Serve
 	// stops (DefaultShutdownTimeout when zero).
 	ShutdownTimeout time.Duration
-	// OnError receives payloads and events skipped (malformed JSON,
+	// OnError receives payloads (as *PayloadError) and events (as
+	// *EventError) skipped (malformed JSON,
 	// unknown versions, events over the limit) and server errors such as
 	// failed TLS handshakes. Nil discards them; they are still counted.
 	OnError func(error)
@@ -204,6 +205,7 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
 		w.c.rejected.Add(1)
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
+			w.report(&PayloadError{Err: fmt.Errorf("%w: body larger than %d bytes", ErrPayloadTooLarge, w.cfg.MaxBatchSize)})
 			http.Error(rw, fmt.Sprintf("body larger than %d bytes", w.cfg.MaxBatchSize), http.StatusRequestEntityTooLarge)
 			return
 		}
@@ -213,7 +215,7 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
 	res, err := Decode(body, w.cfg.Limits)
 	w.c.count(res, err)
 	if err != nil {
-		w.report(fmt.Errorf("audit webhook: %w", err))
+		w.report(&PayloadError{Err: err})
 		http.Error(rw, err.Error(), http.StatusBadRequest)
 		return
 	}
@@ -228,6 +230,15 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
 	}
 	rw.WriteHeader(http.StatusOK)
 }
+
+// PayloadError is the error OnError receives for a request body whose
+// events are all lost: over MaxBatchSize (413; it wraps
+// ErrPayloadTooLarge) or not audit JSON (400).
+type PayloadError struct{ Err error }
+
+func (e *PayloadError) Error() string { return "audit webhook: " + e.Err.Error() }
+
+func (e *PayloadError) Unwrap() error { return e.Err }
 
 func (w *Webhook) authorized(req *http.Request) bool {
 	h := req.Header.Get("Authorization")

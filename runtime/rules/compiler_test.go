@@ -106,10 +106,10 @@ func TestCompilerDiagnostics(t *testing.T) {
 	}{
 		{"syntax error in a rule condition (line 5, column 26: the first @)",
 			head + "  condition: ka.verb=get @@ x\n  output: o\n",
-			[]string{"a.yaml:5:26: error: rule 'r': unexpected '@' at 13 [LOAD_ERR_COMPILE_CONDITION]"}, 0, 0},
+			[]string{"a.yaml:5:26: error: rule 'r': unexpected '@' at 12 [LOAD_ERR_COMPILE_CONDITION]"}, 0, 0},
 		{"syntax error in a folded condition (line 7, column 11)",
 			head + "  condition: >\n    ka.verb=get\n    and x @@\n  output: o\n",
-			[]string{"a.yaml:7:11: error: rule 'r': unexpected '@' at 19 [LOAD_ERR_COMPILE_CONDITION]"}, 0, 0},
+			[]string{"a.yaml:7:11: error: rule 'r': unexpected '@' at 18 [LOAD_ERR_COMPILE_CONDITION]"}, 0, 0},
 		{"syntax error in a macro",
 			"- macro: m\n  condition: \"ka.verb=get @@\"\n" + head + "  condition: m\n  output: o\n",
 			[]string{"a.yaml:2:27: error: macro 'm': unexpected '@' at 12 [LOAD_ERR_COMPILE_CONDITION]"}, 0, 0},

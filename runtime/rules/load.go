@@ -376,6 +376,14 @@ func (l *loader) resolveRules() {
 			var err error
 			if ast, err = l.opts.Compiler.Parse(r.FullCondition); err != nil {
 				off := condOffset(err)
+				// A syntax error of the condition itself is placed in its
+				// text: parsed alone, the parentheses wrapped around it are
+				// not blamed for one it leaves open.
+				if _, cerr := l.opts.Compiler.Parse(cond); cerr != nil {
+					if o := condOffset(cerr); o >= 0 {
+						err, off = cerr, o+1
+					}
+				}
 				l.condDiag(SevError, ErrCompileCondition, "rule", r.Name, err.Error(), off, locate(off))
 				parsed = false
 			}
