@@ -431,7 +431,7 @@ func newWatchCmdWith(e *env, seams watchSeams) *cobra.Command {
 	fl.StringVar(&f.tokenFile, "token-file", "", "require this bearer token (read from the file) on webhook requests")
 	fl.StringVar(&f.maxBody, "max-body", "12MiB", "largest webhook request body")
 	fl.IntVar(&f.queue, "queue", 50, "webhook request bodies waiting for evaluation before new ones are dropped")
-	fl.StringVar(&f.auditFile, "k8s-audit-file", "", "read Kubernetes audit events from this JSON-lines log")
+	fl.StringVar(&f.auditFile, "k8s-audit-file", "", "read Kubernetes audit events from this JSON-lines log (or every file of this folder, oldest first, as Falco's k8saudit plugin does)")
 	fl.BoolVar(&f.follow, "follow", false, "keep following --k8s-audit-file as it grows and rotates")
 	fl.BoolVar(&f.docker, "docker", false, "follow the Docker engine's events")
 	fl.StringVar(&f.output, "output", "text", "alert format: text or json")
