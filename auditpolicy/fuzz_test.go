@@ -10,6 +10,8 @@ import (
 	"k8s.io/apiserver/pkg/audit/policy"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 	sigsyaml "sigs.k8s.io/yaml"
+
+	"github.com/bulwark-sec/bulwark/source/kube"
 )
 
 // loadSeeds are policies that exercise the reader: YAML 1.1 scalars,
@@ -104,11 +106,12 @@ func sameYAML(data []byte) bool {
 	if v3err != nil || err != nil || len(doc.Content) == 0 {
 		return false
 	}
-	c := converter{budget: maxExpansion}
-	if c.value(&doc, 0) != nil {
+	budget := maxExpansion
+	out, err := kube.ToJSON(&doc, &budget)
+	if err != nil {
 		return false
 	}
-	return bytes.Equal(normalizeJSON(c.out), normalizeJSON(j))
+	return bytes.Equal(normalizeJSON(out), normalizeJSON(j))
 }
 
 func normalizeJSON(j []byte) []byte {

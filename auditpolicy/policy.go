@@ -30,6 +30,8 @@ import (
 	"gopkg.in/yaml.v3"
 	auditv1 "k8s.io/apiserver/pkg/apis/audit/v1"
 	kjson "sigs.k8s.io/json"
+
+	"github.com/bulwark-sec/bulwark/source/kube"
 )
 
 // Group is the API group of audit policies.
@@ -117,14 +119,15 @@ func Decode(n *yaml.Node) (*Policy, error) {
 	if root == nil || root.Kind != yaml.MappingNode {
 		return nil, &DecodeError{Issue{Message: "the policy is not a mapping"}}
 	}
-	c := converter{budget: maxExpansion}
-	if err := c.value(root, 0); err != nil {
+	budget := maxExpansion
+	out, err := kube.ToJSON(root, &budget)
+	if err != nil {
 		return nil, &DecodeError{Issue{Message: err.Error()}}
 	}
 	p := &Policy{}
-	strict, err := kjson.UnmarshalStrict(c.out, &p.Policy)
+	strict, err := kjson.UnmarshalStrict(out, &p.Policy)
 	if err != nil {
-		path := locateTypeError(c.out)
+		path := locateTypeError(out)
 		return nil, &DecodeError{Issue{Path: path, Message: decodeMessage(err, path == nil)}}
 	}
 	for _, e := range strict {
@@ -137,7 +140,7 @@ func Decode(n *yaml.Node) (*Policy, error) {
 		APIVersion string `json:"apiVersion"`
 		Kind       string `json:"kind"`
 	}
-	if json.Unmarshal(c.out, &gvk) == nil {
+	if json.Unmarshal(out, &gvk) == nil {
 		p.APIVersion, p.Kind = gvk.APIVersion, gvk.Kind
 	}
 	if p.Kind == "" {

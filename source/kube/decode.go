@@ -350,6 +350,19 @@ type converter struct {
 
 var errBomb = fmt.Errorf("the file's objects expand to more than %d nodes when their aliases are followed (a YAML bomb?)", MaxExpansion)
 
+// ToJSON writes a YAML node as the JSON the API server's YAML reader
+// (sigs.k8s.io/yaml: YAML 1.1 scalars, merge keys, non-string keys as
+// strings) makes of the same text. Every node written spends one unit of
+// *budget, so a YAML bomb ends in an error; nesting deeper than MaxDepth
+// is an error too.
+func ToJSON(n *yaml.Node, budget *int) ([]byte, error) {
+	c := converter{budget: budget}
+	if err := c.value(n, 0); err != nil {
+		return nil, err
+	}
+	return c.out, nil
+}
+
 func (c *converter) spend() error {
 	*c.budget--
 	if *c.budget < 0 {
