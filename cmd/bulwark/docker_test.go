@@ -5,7 +5,6 @@ package main
 // CI=true.
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -19,7 +18,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -33,49 +31,8 @@ import (
 	"github.com/bulwark-sec/bulwark/rules"
 	"github.com/bulwark-sec/bulwark/scan"
 	"github.com/bulwark-sec/bulwark/source/container"
+	"github.com/bulwark-sec/bulwark/source/container/enginetest"
 )
-
-// engineClient returns a client for the engine the environment names, or
-// skips the test (fails it when CI=true) when none answers.
-func engineClient(t *testing.T) *client.Client {
-	t.Helper()
-	cli, err := container.Connect("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cli.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if _, err := cli.Ping(ctx, client.PingOptions{NegotiateAPIVersion: true}); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true but no Docker engine answers at %s: %v", cli.DaemonHost(), err)
-		}
-		t.Skipf("no Docker engine answers at %s (%v); .ci/run installs and starts one", cli.DaemonHost(), err)
-	}
-	return cli
-}
-
-// testImage imports an image made of one small file (no registry is
-// reachable) and removes it at the end of the test.
-func testImage(t *testing.T, cli *client.Client, ref string) {
-	t.Helper()
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	body := []byte("bulwark test image\n")
-	if err := tw.WriteHeader(&tar.Header{Name: "hello", Mode: 0o755, Size: int64(len(body)), ModTime: time.Unix(0, 0)}); err != nil {
-		t.Fatal(err)
-	}
-	tw.Write(body)
-	tw.Close()
-	ctx := context.Background()
-	rc, err := cli.ImageImport(ctx, client.ImageImportSource{Source: &buf, SourceName: "-"}, ref, client.ImageImportOptions{})
-	if err != nil {
-		t.Fatalf("docker import: %v", err)
-	}
-	io.Copy(io.Discard, rc)
-	rc.Close()
-	t.Cleanup(func() { cli.ImageRemove(context.Background(), ref, client.ImageRemoveOptions{Force: true}) })
-}
 
 // e2eContainer is a container made through the API and the docker run
 // flags that make the same one.
@@ -188,11 +145,11 @@ var (
 // exist. It also checks that the engine and the inspect file yield the
 // same specs.
 func TestDockerEquivalence(t *testing.T) {
-	cli := engineClient(t)
+	cli := enginetest.Client(t)
 	ctx := context.Background()
 	prefix := fmt.Sprintf("bulwark-e2e-%d-", os.Getpid())
 	image := "bulwark-e2e:" + strconv.Itoa(os.Getpid())
-	testImage(t, cli, image)
+	enginetest.Image(t, cli, image, "bulwark test image\n")
 	cs := e2eContainers()
 	names, ids := createContainers(t, cli, image, prefix, cs)
 	byName := map[string]bool{}
@@ -508,7 +465,7 @@ func probeRules() []*rule.Rule {
 // TestDockerProgressOnTerminal: the container count goes to standard
 // error on a terminal only.
 func TestDockerProgressOnTerminal(t *testing.T) {
-	engineClient(t)
+	enginetest.Client(t)
 	for _, term := range []bool{true, false} {
 		var out, errb bytes.Buffer
 		code := run([]string{"docker", "--fail-on", "none", "--color", "never"}, &env{
@@ -532,7 +489,7 @@ func TestDockerProgressOnTerminal(t *testing.T) {
 // TestDockerReportsValidate: engine findings have no lines and name the
 // container; the SARIF and JSON reports still validate.
 func TestDockerReportsValidate(t *testing.T) {
-	engineClient(t)
+	enginetest.Client(t)
 	for format, schema := range map[string]string{
 		"sarif": "../../report/testdata/sarif-schema-2.1.0.json",
 		"json":  "../../docs/json-report.schema.json",

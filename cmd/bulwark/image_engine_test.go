@@ -27,6 +27,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark/finding"
 	"github.com/bulwark-sec/bulwark/report"
+	"github.com/bulwark-sec/bulwark/source/container/enginetest"
 	"github.com/bulwark-sec/bulwark/source/image"
 	"github.com/bulwark-sec/bulwark/vuln/db"
 	"github.com/bulwark-sec/bulwark/vuln/inventory"
@@ -132,7 +133,7 @@ func dsaRecord(id, ecosystem, pkg, fixed, cve string) []byte {
 }
 
 func TestImageDockerEngine(t *testing.T) {
-	cli := engineClient(t)
+	cli := enginetest.Client(t)
 	corpus := vulnCorpus(t)
 	rootfs, real := engineRootfs(t, corpus)
 	versions, sources := statusOf(t, rootfs)

@@ -21,6 +21,8 @@ import (
 
 	ctypes "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
+
+	"github.com/bulwark-sec/bulwark/source/container/enginetest"
 )
 
 const (
@@ -341,9 +343,9 @@ const seedRules = `- rule: Launch Privileged Container
 // container (it cannot be started on this machine) raises the seed's rule
 // and Bulwark's Docker rule from the create event.
 func TestWatchDockerPrivileged(t *testing.T) {
-	cli := engineClient(t)
+	cli := enginetest.Client(t)
 	ref := "bulwark-watch-test:latest"
-	testImage(t, cli, ref)
+	enginetest.Image(t, cli, ref, "bulwark test image\n")
 	seed := filepath.Join(t.TempDir(), "seed.yaml")
 	os.WriteFile(seed, []byte(seedRules), 0o600)
 	f := defaultWatchFlags()

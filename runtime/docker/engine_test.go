@@ -6,14 +6,10 @@ package docker
 // other users of the engine do not see each other's events.
 
 import (
-	"archive/tar"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -21,51 +17,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 	ctypes "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
+
+	"github.com/bulwark-sec/bulwark/source/container/enginetest"
 )
 
 const testLabel = "bulwark.test.runtime-docker"
-
-// engineClient returns a client for the engine the environment names, or
-// skips the test (fails it when CI=true) when none answers.
-func engineClient(t *testing.T) *client.Client {
-	t.Helper()
-	cli, err := client.New(client.FromEnv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cli.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if _, err := cli.Ping(ctx, client.PingOptions{NegotiateAPIVersion: true}); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true but no Docker engine answers at %s: %v", cli.DaemonHost(), err)
-		}
-		t.Skipf("no Docker engine answers at %s (%v); .ci/run installs and starts one", cli.DaemonHost(), err)
-	}
-	return cli
-}
-
-// testImage imports an image made of one small file (no registry is
-// reachable) and removes it at the end of the test.
-func testImage(t *testing.T, cli *client.Client, ref string) {
-	t.Helper()
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	body := []byte("bulwark runtime/docker test image\n")
-	if err := tw.WriteHeader(&tar.Header{Name: "hello", Mode: 0o755, Size: int64(len(body)), ModTime: time.Unix(0, 0)}); err != nil {
-		t.Fatal(err)
-	}
-	tw.Write(body)
-	tw.Close()
-	ctx := context.Background()
-	rc, err := cli.ImageImport(ctx, client.ImageImportSource{Source: &buf, SourceName: "-"}, ref, client.ImageImportOptions{})
-	if err != nil {
-		t.Fatalf("docker import: %v", err)
-	}
-	io.Copy(io.Discard, rc)
-	rc.Close()
-	t.Cleanup(func() { cli.ImageRemove(context.Background(), ref, client.ImageRemoveOptions{Force: true}) })
-}
 
 // testRun is one test's label value, image and container names.
 type testRun struct {
@@ -75,10 +31,10 @@ type testRun struct {
 }
 
 func newTestRun(t *testing.T) *testRun {
-	cli := engineClient(t)
+	cli := enginetest.Client(t)
 	tag := fmt.Sprintf("%s-%d", strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-")), time.Now().UnixNano())
 	r := &testRun{cli: cli, tag: tag, image: "bulwark-runtime-docker-test:" + fmt.Sprint(time.Now().UnixNano())}
-	testImage(t, cli, r.image)
+	enginetest.Image(t, cli, r.image, "bulwark runtime/docker test image\n")
 	return r
 }
 

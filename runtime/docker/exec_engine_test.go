@@ -13,6 +13,8 @@ import (
 
 	ctypes "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
+
+	"github.com/bulwark-sec/bulwark/source/container/enginetest"
 )
 
 // sleeperImage builds a static program that sleeps, and imports it as an
@@ -65,7 +67,7 @@ func TestEngineExecInto(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a program")
 	}
-	cli := engineClient(t)
+	cli := enginetest.Client(t)
 	stamp := time.Now().Format("20060102150405.000000000")
 	r := &testRun{cli: cli, tag: "exec-" + stamp, image: "bulwark-runtime-docker-sleeper:test"}
 	sleeperImage(t, cli, r.image)
